@@ -1,0 +1,393 @@
+// The semantics of storing Kubernetes objects: create, update, patch and delete with upstream's rules
+// (names, defaults, optimistic concurrency, generation, status subresources, graceful deletion, finalizers).
+// The HTTP layer and the in-process controllers both go through this.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { isPlainObject, apiVersionOf, type KubeObject } from '../../domain/object.ts';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from '../../domain/patch.ts';
+import {
+  fieldSelectorKeys,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorError,
+} from '../../domain/selectors.ts';
+import { validateLabels, validateObjectName } from '../../domain/validation.ts';
+import { applyCreateDefaults, tracksGeneration } from './defaults.ts';
+import { storageKeyOf, type ResourceRegistry, type ResourceType } from './resources.ts';
+import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.ts';
+import type { Entry, ListPage, Store } from './store.ts';
+import { validateAgainstSchema, validateKind, type FieldProblem, type Schema } from './validate.ts';
+
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+export const PATCH_CONTENT_TYPES: Record<string, PatchType> = {
+  'application/merge-patch+json': 'merge',
+  'application/json-patch+json': 'json',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+  'application/apply-patch+cbor': 'apply',
+};
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  /** 'Strict' rejects unknown fields of custom resources; otherwise they are pruned */
+  fieldValidation?: string;
+  subresource?: 'status' | 'ephemeralcontainers';
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+/** Matches entries against a list/watch request's label and field selectors. */
+export type EntryFilter = (entry: Entry) => boolean;
+
+/** Hook run after every committed write of a resource type (CRDs register their types this way). */
+export type WriteHook = (type: ResourceType, object: KubeObject, deleted: boolean) => void;
+
+export class ObjectService {
+  private readonly hooks = new Map<string, WriteHook[]>();
+
+  constructor(
+    readonly store: Store,
+    readonly registry: ResourceRegistry,
+    private readonly now: () => Date,
+  ) {}
+
+  onWrite(resource: string, hook: WriteHook): void {
+    const hooks = this.hooks.get(resource) ?? [];
+    hooks.push(hook);
+    this.hooks.set(resource, hooks);
+  }
+
+  private committed(type: ResourceType, object: KubeObject, deleted: boolean): void {
+    for (const hook of this.hooks.get(storageKeyOf(type)) ?? []) hook(type, object, deleted);
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  getEntry(type: ResourceType, namespace: string, name: string): Entry {
+    const entry = this.store.get(storageKeyOf(type), type.namespaced ? namespace : '', name);
+    if (!entry) throw notFound(type, name);
+    return entry;
+  }
+
+  get(type: ResourceType, namespace: string, name: string): KubeObject {
+    return JSON.parse(this.getEntry(type, namespace, name).json);
+  }
+
+  find(type: ResourceType, namespace: string, name: string): KubeObject | undefined {
+    return this.store.getObject(storageKeyOf(type), type.namespaced ? namespace : '', name);
+  }
+
+  filterFor(type: ResourceType, query: { labelSelector?: string; fieldSelector?: string }): EntryFilter | undefined {
+    try {
+      const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined;
+      const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : undefined;
+      if (fields) {
+        const known = new Set(Object.keys(this.store.fieldsFor(storageKeyOf(type))));
+        for (const key of fieldSelectorKeys(fields)) {
+          if (!known.has(key)) throw badRequest(`field label not supported: ${key}`);
+        }
+      }
+      if (!labels && !fields) return undefined;
+      return (entry) => (!labels || matchesLabels(labels, entry.labels)) && (!fields || matchesFields(fields, entry.fields));
+    } catch (error) {
+      if (error instanceof SelectorError) throw badRequest(error.message);
+      throw error;
+    }
+  }
+
+  list(type: ResourceType, namespace: string, query: ListQuery): ListPage {
+    let after: string | undefined;
+    if (query.continue) after = decodeContinue(query.continue);
+    return this.store.list(storageKeyOf(type), {
+      namespace: type.namespaced && namespace ? namespace : undefined,
+      filter: this.filterFor(type, query),
+      limit: query.limit,
+      after,
+    });
+  }
+
+  create(type: ResourceType, namespace: string, input: unknown, options: WriteOptions = {}): KubeObject {
+    const object = this.checkBody(type, namespace, input);
+    const meta = object.metadata;
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    if (!meta.name) throw invalid(type, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
+    if (type.namespaced) this.checkNamespaceAcceptsContent(namespace || meta.namespace || 'default');
+    const resource = storageKeyOf(type);
+    if (this.store.get(resource, meta.namespace ?? '', meta.name)) throw alreadyExists(type, meta.name);
+    for (const field of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'creationTimestamp', 'generation', 'selfLink']) delete meta[field];
+    meta.uid = randomUUID();
+    meta.creationTimestamp = this.timestamp();
+    if (tracksGeneration(object)) meta.generation = 1;
+    if (options.fieldManager) meta.managedFields = [managedFieldsEntry(options.fieldManager, 'Update', object, this.timestamp())];
+    applyCreateDefaults(resource, object);
+    this.validate(type, object, options);
+    if (options.dryRun) return object;
+    this.store.put(resource, object);
+    this.committed(type, object, false);
+    return object;
+  }
+
+  /** PUT: replaces the object (or only its status/ephemeral containers through a subresource). */
+  update(type: ResourceType, namespace: string, name: string, input: unknown, options: WriteOptions = {}): KubeObject {
+    const object = this.checkBody(type, namespace, input);
+    if (object.metadata.name && object.metadata.name !== name) {
+      throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    object.metadata.name = name;
+    const current = this.find(type, namespace, name);
+    if (!current) throw notFound(type, name);
+    const wanted = object.metadata.resourceVersion;
+    if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(type, name);
+    return this.replace(type, current, object, options);
+  }
+
+  /** Applies a patch of the given type; server-side apply creates the object when it is absent. */
+  patch(type: ResourceType, namespace: string, name: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}): { object: KubeObject; created: boolean } {
+    const current = this.find(type, namespace, name);
+    if (!current) {
+      if (patchType !== 'apply') throw notFound(type, name);
+      if (!isPlainObject(patch)) throw badRequest('the apply body must be an object');
+      const body = { ...patch, metadata: { ...(patch.metadata ?? {}), name } };
+      const created = this.create(type, namespace, body, { ...options, fieldManager: options.fieldManager ?? 'kubectl' });
+      if (created.metadata.managedFields) (created.metadata.managedFields[0] as any).operation = 'Apply';
+      return { object: created, created: true };
+    }
+    let next: KubeObject;
+    try {
+      switch (patchType) {
+        case 'merge':
+          next = applyMergePatch(current, patch) as KubeObject;
+          break;
+        case 'json':
+          if (!Array.isArray(patch)) throw badRequest('json patch must be an array of operations');
+          next = applyJsonPatch(current, patch) as KubeObject;
+          break;
+        case 'strategic':
+          if (type.custom) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+          next = applyStrategicMergePatch(current, patch) as KubeObject;
+          break;
+        case 'apply':
+          if (!isPlainObject(patch)) throw badRequest('the apply body must be an object');
+          checkTypeMeta(type, patch);
+          next = (type.custom ? applyMergePatch(current, patch) : applyStrategicMergePatch(current, patch)) as KubeObject;
+          break;
+      }
+    } catch (error) {
+      if (error instanceof PatchError) throw new ApiError(422, 'Invalid', error.message);
+      throw error;
+    }
+    if (!isPlainObject(next) || !isPlainObject(next.metadata)) throw badRequest('the patched object has no metadata');
+    const wanted = next.metadata.resourceVersion;
+    if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(type, name);
+    if (next.metadata.name !== name) throw badRequest('the patch may not change the object name');
+    return { object: this.replace(type, current, next, options), created: false };
+  }
+
+  private replace(type: ResourceType, current: KubeObject, next: KubeObject, options: WriteOptions): KubeObject {
+    const meta = next.metadata;
+    for (const field of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'namespace'] as const) {
+      if (current.metadata[field] === undefined) delete meta[field];
+      else meta[field] = current.metadata[field] as never;
+    }
+    const hasStatus = type.subresources.some((s) => s.name === 'status');
+    if (options.subresource === 'status') {
+      // a status write changes only status (and, as upstream, metadata labels/annotations stay)
+      next = { ...current, status: next.status, metadata: { ...current.metadata } };
+    } else if (options.subresource === 'ephemeralcontainers') {
+      next = { ...current, spec: { ...current.spec, ephemeralContainers: next.spec?.ephemeralContainers ?? [] }, metadata: { ...current.metadata } };
+    } else if (hasStatus && current.status !== undefined) {
+      next.status = current.status;
+    }
+    next.apiVersion = current.apiVersion;
+    next.kind = current.kind;
+    if (next.metadata.generation !== undefined && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation++;
+    if (options.fieldManager && options.subresource === undefined) {
+      const entries = (current.metadata.managedFields ?? []).filter((e: any) => e.manager !== options.fieldManager);
+      next.metadata.managedFields = [...entries, managedFieldsEntry(options.fieldManager, 'Update', next, this.timestamp())];
+    }
+    this.validate(type, next, options);
+    if (options.dryRun) return next;
+    if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: undefined, managedFields: undefined } }) ===
+      JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: undefined, managedFields: undefined } })) {
+      return current; // a no-op write keeps its resourceVersion, as upstream
+    }
+    if (next.metadata.deletionTimestamp && !hasFinalizers(type, next) && !this.awaitsKubelet(type, next)) {
+      this.store.remove(storageKeyOf(type), next.metadata.namespace ?? '', next.metadata.name as string);
+      this.committed(type, next, true);
+      return next;
+    }
+    this.store.put(storageKeyOf(type), next);
+    this.committed(type, next, false);
+    return next;
+  }
+
+  /** A bound pod deleted with a grace period stays until its kubelet confirms the containers stopped. */
+  private awaitsKubelet(type: ResourceType, object: KubeObject): boolean {
+    return type.resource === 'pods' && type.group === '' && !!object.spec?.nodeName && (object.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+  }
+
+  delete(type: ResourceType, namespace: string, name: string, options: DeleteOptions = {}): { object: KubeObject; gone: boolean } {
+    const current = this.find(type, namespace, name);
+    if (!current) throw notFound(type, name);
+    const pre = options.preconditions;
+    if (pre?.uid && pre.uid !== current.metadata.uid) {
+      throw conflict(type, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+      throw conflict(type, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+    }
+    const next: KubeObject = structuredClone(current);
+    const meta = next.metadata;
+    const grace = this.gracePeriod(type, current, options);
+    const finalizers = new Set(meta.finalizers ?? []);
+    if (options.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
+    if (options.propagationPolicy === 'Orphan') finalizers.add('orphan');
+    const blocked = finalizers.size > 0 || hasFinalizers(type, current);
+    if (meta.deletionTimestamp) {
+      // already terminating: a shorter grace period may still shorten it, as upstream
+      if (grace === 0 && this.awaitsKubelet(type, current)) {
+        if (options.dryRun) return { object: current, gone: true };
+        this.store.remove(storageKeyOf(type), meta.namespace ?? '', name);
+        this.committed(type, current, true);
+        return { object: current, gone: true };
+      }
+      return { object: current, gone: false };
+    }
+    if (!blocked && grace === 0) {
+      if (options.dryRun) return { object: current, gone: true };
+      this.store.remove(storageKeyOf(type), meta.namespace ?? '', name);
+      this.committed(type, current, true);
+      return { object: current, gone: true };
+    }
+    meta.deletionTimestamp = new Date(this.now().getTime() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    meta.deletionGracePeriodSeconds = grace;
+    if (finalizers.size > 0) meta.finalizers = [...finalizers];
+    if (options.dryRun) return { object: next, gone: false };
+    this.store.put(storageKeyOf(type), next);
+    this.committed(type, next, false);
+    return { object: next, gone: false };
+  }
+
+  private gracePeriod(type: ResourceType, object: KubeObject, options: DeleteOptions): number {
+    if (!(type.resource === 'pods' && type.group === '')) return 0;
+    // unscheduled and finished pods have no kubelet to wait for
+    if (!object.spec?.nodeName || ['Succeeded', 'Failed'].includes(object.status?.phase)) return 0;
+    const grace = options.gracePeriodSeconds ?? object.spec?.terminationGracePeriodSeconds ?? 30;
+    return Math.max(0, grace);
+  }
+
+  deleteCollection(type: ResourceType, namespace: string, query: ListQuery, options: DeleteOptions): KubeObject[] {
+    const removed: KubeObject[] = [];
+    for (const entry of this.list(type, namespace, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }).entries) {
+      removed.push(this.delete(type, entry.namespace, entry.name, options).object);
+    }
+    return removed;
+  }
+
+  /** Parses and checks a request body's apiVersion, kind and namespace against the URL. */
+  private checkBody(type: ResourceType, namespace: string, input: unknown): KubeObject {
+    if (!isPlainObject(input)) throw badRequest('the request body must be a JSON object');
+    const object = structuredClone(input) as KubeObject;
+    checkTypeMeta(type, object);
+    object.apiVersion = apiVersionOf(type.group, type.version);
+    object.kind = type.kind;
+    if (object.metadata === undefined || object.metadata === null) object.metadata = {};
+    if (!isPlainObject(object.metadata)) throw badRequest('metadata must be an object');
+    if (type.namespaced) {
+      const given = object.metadata.namespace;
+      if (given && namespace && given !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      object.metadata.namespace = namespace || given || 'default';
+    } else {
+      delete object.metadata.namespace;
+    }
+    return object;
+  }
+
+  private checkNamespaceAcceptsContent(namespace: string): void {
+    const ns = this.store.getObject('core/namespaces', '', namespace);
+    const nsType = this.registry.get('', 'v1', 'namespaces')!;
+    if (!ns) throw notFound(nsType, namespace);
+    if (ns.status?.phase === 'Terminating') {
+      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+
+  private validate(type: ResourceType, object: KubeObject, options: WriteOptions): void {
+    const name = object.metadata.name as string;
+    const problems: FieldProblem[] = [];
+    for (const message of validateObjectName(type.resource, name)) problems.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${message}` });
+    if (object.metadata.labels !== undefined && !isPlainObject(object.metadata.labels)) problems.push({ field: 'metadata.labels', message: 'Invalid value: must be a map of strings' });
+    else for (const p of validateLabels(object.metadata.labels ?? {})) problems.push({ field: p.field, message: p.message });
+    problems.push(...validateKind(storageKeyOf(type), object));
+    if (type.custom) {
+      const { problems: schemaProblems, unknown } = validateAgainstSchema(object, type.custom.schema as Schema | undefined, options.fieldValidation === 'Strict');
+      if (unknown.length > 0) throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+      problems.push(...schemaProblems);
+    }
+    if (problems.length > 0) throw invalid(type, name, problems);
+  }
+}
+
+/** Finalizers that hold a deleted object back: metadata.finalizers, and a namespace's spec.finalizers. */
+function hasFinalizers(type: ResourceType, object: KubeObject): boolean {
+  if ((object.metadata.finalizers?.length ?? 0) > 0) return true;
+  return type.resource === 'namespaces' && type.group === '' && (object.spec?.finalizers?.length ?? 0) > 0;
+}
+
+function checkTypeMeta(type: ResourceType, object: Record<string, any>): void {
+  const expected = apiVersionOf(type.group, type.version);
+  if (object.apiVersion !== undefined && object.apiVersion !== expected) {
+    throw badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${expected})`);
+  }
+  if (object.kind !== undefined && object.kind !== type.kind) {
+    throw badRequest(`the kind in the data (${object.kind}) does not match the expected kind (${type.kind})`);
+  }
+}
+
+function randomSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  const bytes = randomBytes(5);
+  return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+function managedFieldsEntry(manager: string, operation: string, object: KubeObject, time: string): object {
+  const fields: Record<string, object> = {};
+  for (const key of Object.keys(object)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(key)) fields[`f:${key}`] = {};
+  return { manager, operation, apiVersion: object.apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: fields };
+}
+
+export function encodeContinue(rv: number, afterKey: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: afterKey })).toString('base64url');
+}
+
+function decodeContinue(token: string): string {
+  try {
+    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (typeof decoded.start !== 'string') throw new Error('no start key');
+    return decoded.start;
+  } catch {
+    throw badRequest('continue key is not valid: malformed continue token');
+  }
+}

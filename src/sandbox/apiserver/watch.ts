@@ -1,0 +1,126 @@
+// Watch streams: newline-delimited JSON events over a chunked response, resumable from a resourceVersion,
+// with bookmarks, the watch-list initial events, and Table-rendered events for `kubectl get -w`.
+
+import type { ServerResponse } from 'node:http';
+import { apiVersionOf, type KubeObject } from '../../domain/object.ts';
+import type { EntryFilter } from './objects.ts';
+import { storageKeyOf, type ResourceType } from './resources.ts';
+import { ApiError, badRequest, gone } from './status.ts';
+import { TooOldError, type Entry, type Store, type StoreEvent } from './store.ts';
+import { renderTable } from './tables.ts';
+import { TABLE_CONTENT_TYPE } from './http.ts';
+
+export interface WatchRequest {
+  type: ResourceType;
+  namespace: string;
+  filter?: EntryFilter;
+  query: URLSearchParams;
+  table: boolean;
+  now: () => Date;
+  /** seconds between bookmarks when the client allows them */
+  bookmarkInterval?: number;
+}
+
+/** Slow watchers are dropped, as upstream does, rather than buffering without bound. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+export function serveWatch(store: Store, res: ServerResponse, request: WatchRequest): void {
+  const { type, query } = request;
+  const resource = storageKeyOf(type);
+  const namespace = type.namespaced ? request.namespace : '';
+  const rvParam = query.get('resourceVersion') ?? '';
+  const sendInitial = query.get('sendInitialEvents') === 'true';
+  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  const timeoutSeconds = query.has('timeoutSeconds') ? Number(query.get('timeoutSeconds')) : undefined;
+  if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+  if (sendInitial && query.get('resourceVersionMatch') !== 'NotOlderThan') {
+    throw new ApiError(422, 'Invalid', 'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+  }
+
+  const matches = (entry: Entry | undefined): boolean =>
+    !!entry && (!namespace || entry.namespace === namespace) && (!request.filter || request.filter(entry));
+
+  let replay: StoreEvent[] = [];
+  let initial: Entry[] = [];
+  const fromState = sendInitial || rvParam === '' || rvParam === '0';
+  if (fromState) {
+    initial = store.list(resource, { namespace: namespace || undefined, filter: request.filter }).entries;
+  } else {
+    try {
+      replay = store.eventsSince(resource, Number(rvParam));
+    } catch (error) {
+      if (!(error instanceof TooOldError)) throw error;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+      res.end(JSON.stringify({ type: 'ERROR', object: gone(error.message).toStatus() }) + '\n');
+      return;
+    }
+  }
+  const startRv = store.resourceVersion;
+
+  res.writeHead(200, { 'Content-Type': request.table ? TABLE_CONTENT_TYPE : 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders();
+  let headerSent = false;
+  let closed = false;
+
+  const encode = (kind: string, entry: Entry): string => {
+    if (!request.table) return `{"type":"${kind}","object":${entry.json}}\n`;
+    const object = JSON.parse(entry.json) as KubeObject;
+    const table = renderTable(type, [object], request.now(), { noHeaders: headerSent });
+    headerSent = true;
+    (table.metadata as Record<string, unknown>).resourceVersion = String(entry.rv);
+    return JSON.stringify({ type: kind, object: table }) + '\n';
+  };
+
+  const bookmark = (rv: number, initialEventsEnd = false): string =>
+    JSON.stringify({
+      type: 'BOOKMARK',
+      object: {
+        kind: type.kind,
+        apiVersion: apiVersionOf(type.group, type.version),
+        metadata: { resourceVersion: String(rv), creationTimestamp: null, ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) },
+      },
+    }) + '\n';
+
+  const write = (chunk: string): void => {
+    if (closed) return;
+    res.write(chunk);
+    if (res.writableLength > MAX_BUFFERED_BYTES) finish();
+  };
+
+  const deliver = (event: StoreEvent): void => {
+    const now = event.type !== 'DELETED' && matches(event.entry);
+    const before = matches(event.previous);
+    if (event.type === 'DELETED') {
+      if (before) write(encode('DELETED', event.entry));
+    } else if (now) {
+      write(encode(before ? 'MODIFIED' : 'ADDED', event.entry));
+    } else if (before) {
+      write(encode('DELETED', event.entry)); // left the selection
+    }
+  };
+
+  const unsubscribe = store.watch(resource, (event) => {
+    if (event.rv > startRv) deliver(event);
+  });
+  const timers: NodeJS.Timeout[] = [];
+  const finish = (): void => {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    for (const timer of timers) clearTimeout(timer);
+    res.end();
+  };
+  res.on('close', finish);
+
+  if (fromState) {
+    for (const entry of initial) write(encode('ADDED', entry));
+    if (sendInitial) write(bookmark(startRv, true));
+  } else {
+    for (const event of replay) if (event.rv <= startRv) deliver(event);
+  }
+  if (bookmarks) {
+    const interval = setInterval(() => write(bookmark(store.resourceVersion)), (request.bookmarkInterval ?? 10) * 1000);
+    timers.push(interval);
+  }
+  if (timeoutSeconds !== undefined && timeoutSeconds > 0) timers.push(setTimeout(finish, timeoutSeconds * 1000));
+}

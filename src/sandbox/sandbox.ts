@@ -1,0 +1,107 @@
+// Starts the embedded sandbox cluster: storage (optionally durable), the API server over HTTPS, the
+// lifecycle loops, and the kubeconfig that kubectl and kmaint use to reach it.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fieldExtractorFor } from './apiserver/fields.ts';
+import { LogBook } from './apiserver/logs.ts';
+import { ObjectService } from './apiserver/objects.ts';
+import { DurableLog } from './apiserver/persistence.ts';
+import { ResourceRegistry } from './apiserver/resources.ts';
+import { ApiServer } from './apiserver/server.ts';
+import { Store } from './apiserver/store.ts';
+import { serveCustomResources } from './apiserver/crd.ts';
+import { runNamespaceLifecycle } from './controllers/namespaces.ts';
+import { writeKubeconfig, type SandboxEndpoint } from './kubeconfig.ts';
+import { sandboxTls } from './tls.ts';
+
+export const SCENARIOS = ['empty'] as const;
+
+export interface SandboxOptions {
+  port?: number;
+  dataDir?: string;
+  scenario?: string;
+  kubeconfigPath?: string;
+  now?: () => Date;
+}
+
+export interface Sandbox {
+  endpoint: SandboxEndpoint;
+  port: number;
+  service: ObjectService;
+  server: ApiServer;
+  logs: LogBook;
+  stop(): Promise<void>;
+}
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function sandboxToken(dataDir?: string): string {
+  const path = dataDir ? join(dataDir, 'token') : '';
+  if (path && existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const token = randomBytes(24).toString('hex');
+  if (path) {
+    mkdirSync(dataDir as string, { recursive: true });
+    writeFileSync(path, token + '\n', { mode: 0o600 });
+  }
+  return token;
+}
+
+/** storage keys are "<group>/<resource>/<namespace>/<name>", group "core" for the core API */
+function splitStorageKey(key: string): { resource: string } {
+  const [group, resource] = key.split('/', 2);
+  return { resource: `${group}/${resource}` };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const scenario = options.scenario ?? 'empty';
+  if (!(SCENARIOS as readonly string[]).includes(scenario)) {
+    throw new Error(`unknown scenario "${scenario}"; available: ${SCENARIOS.join(', ')}`);
+  }
+  const now = options.now ?? (() => new Date());
+  const registry = new ResourceRegistry();
+  const store = new Store(fieldExtractorFor);
+  let log: DurableLog | undefined;
+  if (options.dataDir) {
+    const opened = await DurableLog.open(options.dataDir);
+    log = opened.log;
+    for (const [key, json] of opened.state.objects) store.restore(splitStorageKey(key).resource, json);
+    store.setResourceVersion(opened.state.rv);
+    log.setSnapshotProvider(() => {
+      const objects = new Map<string, string>();
+      for (const [resource, key, entry] of store.allObjects()) objects.set(`${resource}/${key}`, entry.json);
+      return { rv: store.resourceVersion, objects };
+    });
+    store.attachSink(log);
+  }
+  const service = new ObjectService(store, registry, now);
+  serveCustomResources(service, now);
+  runNamespaceLifecycle(service);
+  const namespaces = registry.get('', 'v1', 'namespaces')!;
+  for (const name of SYSTEM_NAMESPACES) {
+    if (!service.find(namespaces, '', name)) service.create(namespaces, '', { metadata: { name } });
+  }
+  await store.durable();
+
+  const tls = sandboxTls(options.dataDir);
+  const token = sandboxToken(options.dataDir);
+  const logs = new LogBook();
+  const server = new ApiServer({ service, token, tls, now, logs });
+  const port = await server.listen(options.port ?? 0);
+  const endpoint: SandboxEndpoint = { server: `https://127.0.0.1:${port}`, caCert: tls.caCert, token };
+  if (options.kubeconfigPath) writeKubeconfig(options.kubeconfigPath, endpoint);
+
+  return {
+    endpoint,
+    port,
+    service,
+    server,
+    logs,
+    async stop() {
+      await server.close();
+      await store.durable();
+      await log?.close();
+    },
+  };
+}
