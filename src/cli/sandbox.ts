@@ -23,11 +23,18 @@ export function registerSandbox(program: Command): void {
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', parsePort, 0)
     .option('--write-kubeconfig <file>', 'where to write the kubeconfig', DEFAULT_SANDBOX_KUBECONFIG)
     .option('--data <dir>', 'keep the cluster state in this directory across restarts')
-    .action(async (options: { scenario: string; port: number; writeKubeconfig: string; data?: string }) => {
+    .option('--repair-torn-tail', "drop a data dir's torn final record (a write interrupted before it was acknowledged)")
+    .action(async (options: { scenario: string; port: number; writeKubeconfig: string; data?: string; repairTornTail?: boolean }) => {
       if (!(SCENARIOS as readonly string[]).includes(options.scenario)) {
         throw new UsageError(`unknown scenario "${options.scenario}"; available: ${SCENARIOS.join(', ')}`);
       }
-      const running = await startSandbox({ port: options.port, dataDir: options.data, scenario: options.scenario, kubeconfigPath: options.writeKubeconfig });
+      const running = await startSandbox({
+        port: options.port,
+        dataDir: options.data,
+        scenario: options.scenario,
+        kubeconfigPath: options.writeKubeconfig,
+        repairTornTail: options.repairTornTail,
+      });
       process.stdout.write(
         `sandbox cluster serving at ${running.endpoint.server} (scenario ${options.scenario}${options.data ? `, data in ${options.data}` : ''})\n` +
           `kubeconfig: ${options.writeKubeconfig}\n` +

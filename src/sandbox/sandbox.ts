@@ -23,6 +23,10 @@ export interface SandboxOptions {
   dataDir?: string;
   scenario?: string;
   kubeconfigPath?: string;
+  /** drop a torn final record of the data dir's log (a write that was never acknowledged) instead of refusing to start */
+  repairTornTail?: boolean;
+  /** how many recent events a watch can resume from (older resourceVersions get 410 Gone) */
+  watchHistorySize?: number;
   now?: () => Date;
 }
 
@@ -61,10 +65,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const now = options.now ?? (() => new Date());
   const registry = new ResourceRegistry();
-  const store = new Store(fieldExtractorFor);
+  const store = new Store(fieldExtractorFor, { historySize: options.watchHistorySize });
   let log: DurableLog | undefined;
   if (options.dataDir) {
-    const opened = await DurableLog.open(options.dataDir);
+    const opened = await DurableLog.open(options.dataDir, { repairTornTail: options.repairTornTail, repairHint: 'rerun with --repair-torn-tail to drop it' });
     log = opened.log;
     for (const [key, json] of opened.state.objects) store.restore(splitStorageKey(key).resource, json);
     store.setResourceVersion(opened.state.rv);
