@@ -60,6 +60,7 @@ export class ApiServer {
   private readonly token: Buffer;
   private server?: Server;
   private address = '';
+  private openApiCache = { generation: -1, docs: new Map<string, string | undefined>() };
 
   constructor(private readonly options: ApiServerOptions) {
     this.service = options.service;
@@ -146,11 +147,25 @@ export class ApiServer {
 
   private openApi(res: ServerResponse, segments: string[]): void {
     if (segments[1] !== 'v3') throw pageNotFound();
-    if (segments.length === 2) return sendObject(res, 200, openApiIndex(this.service.registry));
-    const core = segments[2] === 'api';
-    const doc = core ? openApiGroupVersion(this.service.registry, '', segments[3]) : openApiGroupVersion(this.service.registry, segments[3], segments[4]);
-    if (!doc) throw pageNotFound();
-    sendObject(res, 200, doc);
+    const registry = this.service.registry;
+    const key = segments.slice(2).join('/');
+    const doc = this.cachedOpenApi(key, () => {
+      if (key === '') return openApiIndex(registry);
+      return segments[2] === 'api' ? openApiGroupVersion(registry, '', segments[3]) : openApiGroupVersion(registry, segments[3], segments[4]);
+    });
+    if (doc === undefined) throw pageNotFound();
+    sendJson(res, 200, doc);
+  }
+
+  /** OpenAPI documents are large and change only with the registry (a CRD written), so they are built once per change. */
+  private cachedOpenApi(key: string, build: () => object | undefined): string | undefined {
+    const generation = this.service.registry.generation;
+    if (this.openApiCache.generation !== generation) this.openApiCache = { generation, docs: new Map() };
+    if (!this.openApiCache.docs.has(key)) {
+      const doc = build();
+      this.openApiCache.docs.set(key, doc === undefined ? undefined : JSON.stringify(doc));
+    }
+    return this.openApiCache.docs.get(key);
   }
 
   private route(group: string, version: string, rest: string[]): Route {

@@ -29,9 +29,8 @@ export function runNamespaceLifecycle(service: ObjectService): void {
       setTimeout(() => schedule(name), 200).unref();
       return;
     }
+    // with its last finalizer gone, the namespace itself is removed
     service.update(namespaces, '', name, { ...ns, spec: { ...ns.spec, finalizers: [] } });
-    const after = service.find(namespaces, '', name);
-    if (after && !(after.metadata.finalizers?.length)) service.store.remove(storageKeyOf(namespaces), '', name);
   };
 
   const preferredVersion = (group: string): string => [...(registry.groups().get(group)?.keys() ?? [])][0];
