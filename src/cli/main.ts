@@ -1,9 +1,12 @@
 // kmaint's entry point: global kubectl-style flags, the command groups, and error handling with exit codes.
 
 import { Command, CommanderError } from 'commander';
+import { formatError } from '../render/errors.ts';
 import { CliError, EXIT_ERROR, EXIT_USAGE } from './errors.ts';
 import { registerDemo } from './demo.ts';
 import { registerSandbox } from './sandbox.ts';
+import { registerVersion } from './version.ts';
+import { registerApiResources } from './api-resources.ts';
 
 export function buildProgram(): Command {
   const program = new Command('kmaint')
@@ -16,6 +19,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSandbox(program);
+  registerVersion(program);
+  registerApiResources(program);
   registerDemo(program);
   return program;
 }
@@ -29,15 +34,8 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    const debug = argv.includes('--debug');
-    if (error instanceof CliError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      if (debug && error.stack) process.stderr.write(error.stack + '\n');
-      return error.exitCode;
-    }
-    process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
-    if (debug && (error as Error).stack) process.stderr.write((error as Error).stack + '\n');
-    return EXIT_ERROR;
+    process.stderr.write(formatError(error, { debug: argv.includes('--debug') }));
+    return error instanceof CliError ? error.exitCode : EXIT_ERROR;
   }
 }
 

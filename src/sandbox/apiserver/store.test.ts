@@ -88,3 +88,10 @@ test('durable() waits for the sink to acknowledge every earlier write', async ()
   await durable;
   assert.deepEqual(written, ['core/pods/default/a']);
 });
+
+test('an event window whose size is not a multiple of 4 still trims cleanly', () => {
+  const store = new Store(fieldExtractorFor, { historySize: 50 });
+  for (let i = 0; i < 300; i++) store.put('core/pods', pod('default', `p${i}`));
+  assert.ok(Number.isInteger(store.oldestWatchableRv));
+  assert.equal(store.eventsSince('core/pods', store.resourceVersion - 5).length, 5);
+});

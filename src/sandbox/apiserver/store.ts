@@ -279,7 +279,7 @@ export class Store {
   private emit(event: StoreEvent): void {
     this.history.push(event);
     if (this.history.length - this.historyStart > this.historySize) {
-      this.historyStart += this.historySize / 4;
+      this.historyStart += Math.ceil(this.historySize / 4);
       if (this.historyStart > this.history.length / 2) {
         this.history.splice(0, this.historyStart);
         this.historyStart = 0;
