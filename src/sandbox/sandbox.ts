@@ -91,6 +91,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tls = sandboxTls(options.dataDir);
   const token = sandboxToken(options.dataDir);
   const logs = new LogBook();
+  // a deleted pod's logs go with it, and `kubectl logs -f` on it ends
+  service.onWrite('core/pods', (_type, pod, deleted) => {
+    if (deleted) logs.forget(pod.metadata.namespace as string, pod.metadata.name as string);
+  });
   const server = new ApiServer({ service, token, tls, now, logs });
   const port = await server.listen(options.port ?? 0);
   const endpoint: SandboxEndpoint = { server: `https://127.0.0.1:${port}`, caCert: tls.caCert, token };
