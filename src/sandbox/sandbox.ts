@@ -86,6 +86,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   for (const name of SYSTEM_NAMESPACES) {
     if (!service.find(namespaces, '', name)) service.create(namespaces, '', { metadata: { name } });
   }
+  // the API server's own Service, which every real cluster has
+  const services = registry.get('', 'v1', 'services')!;
+  if (!service.find(services, 'default', 'kubernetes')) {
+    service.create(services, 'default', {
+      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+    });
+  }
   await store.durable();
 
   const tls = sandboxTls(options.dataDir);

@@ -87,3 +87,102 @@ export function kubectl(kubeconfig: string, args: string[], options: { input?: s
     child.stdin.end(options.input ?? '');
   });
 }
+
+export interface KubectlOptions {
+  input?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  cacheDir?: string;
+}
+
+function describeRun(args: string[], result: KubectlResult): string {
+  return `kubectl ${args.join(' ')} exited ${result.code}\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
+}
+
+/** kubectl bound to one kubeconfig, with assertions on the exit code that print what kubectl said. */
+export function kubectlFor(kubeconfig: string): {
+  run(args: string[], options?: KubectlOptions): Promise<KubectlResult>;
+  ok(args: string[], options?: KubectlOptions): Promise<string>;
+  fails(args: string[], options?: KubectlOptions): Promise<KubectlResult>;
+} {
+  const run = (args: string[], options?: KubectlOptions): Promise<KubectlResult> => kubectl(kubeconfig, args, options);
+  return {
+    run,
+    async ok(args, options) {
+      const result = await run(args, options);
+      if (result.code !== 0) throw new Error(describeRun(args, result));
+      return result.stdout;
+    },
+    async fails(args, options) {
+      const result = await run(args, options);
+      if (result.code === 0) throw new Error(`expected a failure, but ${describeRun(args, result)}`);
+      return result;
+    },
+  };
+}
+
+export interface KubectlProcess {
+  /** everything written to stdout so far */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** resolves once stdout matches, or rejects after timeoutMs with what was seen */
+  waitFor(pattern: RegExp | ((stdout: string) => boolean), timeoutMs?: number): Promise<void>;
+  /** stops kubectl (SIGTERM) and resolves with its exit code or signal */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts kubectl in the background (for `get -w`, `delete --wait`), with the same private cache as kubectl(). */
+export function startKubectl(kubeconfig: string, args: string[], options: { env?: Record<string, string>; cacheDir?: string } = {}): KubectlProcess {
+  const child = spawn(kubectlPath(), ['--kubeconfig', kubeconfig, '--cache-dir', options.cacheDir ?? join(dirname(kubeconfig), 'kubectl-cache'), ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dirname(kubeconfig), ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    for (const listener of listeners) listener();
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => {
+      for (const listener of listeners) listener();
+      resolve({ code, signal });
+    });
+  });
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    exited,
+    waitFor(pattern, timeoutMs = 10_000) {
+      const matches = (): boolean => (typeof pattern === 'function' ? pattern(stdout) : pattern.test(stdout));
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (matches()) finish();
+          else if (done) finish(new Error(`kubectl ${args.join(' ')} exited before its output matched ${pattern}\n--- stdout\n${stdout}--- stderr\n${stderr}`));
+        };
+        const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern} from kubectl ${args.join(' ')}\n--- stdout\n${stdout}--- stderr\n${stderr}`)), timeoutMs);
+        const finish = (error?: Error): void => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          if (error) reject(error);
+          else resolve();
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (!done) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,8 +1,10 @@
-// Defaults a real API server fills in on create, for the fields kubectl output and kmaint rely on.
+// Defaults a real API server fills in, for the fields kubectl output and kmaint rely on. Most come from API
+// defaulting, which runs on every write (so a `kubectl replace -f` of a bare manifest keeps them); the parts
+// upstream does only on create (strategy PrepareForCreate, admission plugins) are marked `create`.
 
 import type { KubeObject } from '../../domain/object.ts';
 
-type Defaulter = (object: KubeObject) => void;
+type Defaulter = (object: KubeObject, create: boolean) => void;
 
 function setDefault<T extends Record<string, any>, K extends keyof T>(target: T, key: K, value: T[K]): void {
   if (target[key] === undefined || target[key] === null) target[key] = value;
@@ -39,14 +41,16 @@ function defaultTemplate(object: KubeObject): void {
 }
 
 const DEFAULTERS: Record<string, Defaulter> = {
-  'core/pods': (pod) => {
+  'core/pods': (pod, create) => {
     pod.spec ??= {};
     defaultPodSpec(pod.spec);
-    setDefault(pod.spec, 'serviceAccountName', 'default');
+    // the ServiceAccount and Priority admission plugins
+    if (create) setDefault(pod.spec, 'serviceAccountName', 'default');
     setDefault(pod.spec, 'serviceAccount', pod.spec.serviceAccountName);
     setDefault(pod.spec, 'enableServiceLinks', true);
-    setDefault(pod.spec, 'priority', 0);
-    setDefault(pod.spec, 'preemptionPolicy', 'PreemptLowerPriority');
+    if (create) setDefault(pod.spec, 'priority', 0);
+    if (create) setDefault(pod.spec, 'preemptionPolicy', 'PreemptLowerPriority');
+    if (!create) return;
     // the DefaultTolerationSeconds admission plugin: evict from a failed node after 300 s
     const tolerations: any[] = (pod.spec.tolerations ??= []);
     for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
@@ -58,11 +62,13 @@ const DEFAULTERS: Record<string, Defaulter> = {
     setDefault(pod.status, 'phase', 'Pending');
     setDefault(pod.status, 'qosClass', qosClassOf(pod.spec));
   },
-  'core/namespaces': (ns) => {
-    ns.spec ??= {};
-    setDefault(ns.spec, 'finalizers', ['kubernetes']);
-    ns.status ??= {};
-    setDefault(ns.status, 'phase', 'Active');
+  'core/namespaces': (ns, create) => {
+    if (create) {
+      ns.spec ??= {};
+      setDefault(ns.spec, 'finalizers', ['kubernetes']);
+      ns.status ??= {};
+      setDefault(ns.status, 'phase', 'Active');
+    }
     ns.metadata.labels = { ...ns.metadata.labels, 'kubernetes.io/metadata.name': ns.metadata.name as string };
   },
   'core/services': (svc) => {
@@ -140,8 +146,9 @@ const DEFAULTERS: Record<string, Defaulter> = {
     defaultTemplate(ds);
     ds.status ??= { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
   },
-  'batch/jobs': (job) => {
+  'batch/jobs': (job, create) => {
     job.spec ??= {};
+    if (create && job.spec.manualSelector !== true) generateJobSelector(job);
     setDefault(job.spec, 'parallelism', 1);
     setDefault(job.spec, 'completions', 1);
     setDefault(job.spec, 'backoffLimit', 6);
@@ -166,12 +173,77 @@ const DEFAULTERS: Record<string, Defaulter> = {
 };
 
 export function applyCreateDefaults(resource: string, object: KubeObject): void {
-  DEFAULTERS[resource]?.(object);
+  DEFAULTERS[resource]?.(object, true);
 }
 
-/** Kinds whose spec changes bump metadata.generation (every kind with a spec, as upstream's strategies). */
-export function tracksGeneration(object: KubeObject): boolean {
-  return object.spec !== undefined;
+/** API defaulting on update (PUT and patches): what a write that leaves a defaulted field out gets back. */
+export function applyUpdateDefaults(resource: string, object: KubeObject): void {
+  DEFAULTERS[resource]?.(object, false);
+}
+
+/**
+ * The job strategy's generated selector: the pods of a Job are picked by the Job's uid, and its template
+ * carries the uid and name labels (old and batch.kubernetes.io/ spellings). Needs metadata.uid.
+ */
+function generateJobSelector(job: KubeObject): void {
+  const uid = job.metadata.uid as string;
+  const name = job.metadata.name as string;
+  job.spec.template ??= {};
+  job.spec.template.metadata ??= {};
+  const labels = (job.spec.template.metadata.labels ??= {});
+  setDefault(labels, 'batch.kubernetes.io/controller-uid', uid);
+  setDefault(labels, 'batch.kubernetes.io/job-name', name);
+  setDefault(labels, 'controller-uid', uid);
+  setDefault(labels, 'job-name', name);
+  job.spec.selector ??= {};
+  const matchLabels = (job.spec.selector.matchLabels ??= {});
+  setDefault(matchLabels, 'batch.kubernetes.io/controller-uid', uid);
+}
+
+/** ObjectMeta's omitempty maps and lists: an empty one is not stored (removing the last label leaves none). */
+const OMIT_EMPTY_META = ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields'] as const;
+
+/**
+ * What decoding and conversion do on every write (create, update, patch), not only on create: empty
+ * metadata maps and lists are dropped as Go's omitempty drops them, and a Secret's write-only stringData
+ * is merged over data (base64) and never stored.
+ */
+export function normalizeOnWrite(resource: string, object: KubeObject): void {
+  for (const field of OMIT_EMPTY_META) {
+    const value = object.metadata[field];
+    if (value !== undefined && (value === null || (typeof value === 'object' && Object.keys(value).length === 0))) delete object.metadata[field];
+  }
+  if (resource === 'core/secrets' && object.stringData !== undefined && object.stringData !== null) {
+    const data: Record<string, string> = { ...(object.data ?? {}) };
+    for (const [key, value] of Object.entries(object.stringData as Record<string, unknown>)) {
+      data[key] = Buffer.from(String(value), 'utf8').toString('base64');
+    }
+    object.data = data;
+    delete object.stringData;
+  }
+}
+
+// Kinds whose strategies set metadata.generation and bump it on spec changes; services, nodes, namespaces,
+// volumes, quotas and the like have a spec but no generation.
+const GENERATION_TRACKED = new Set([
+  'core/pods',
+  'core/replicationcontrollers',
+  'apps/deployments',
+  'apps/replicasets',
+  'apps/statefulsets',
+  'apps/daemonsets',
+  'batch/jobs',
+  'batch/cronjobs',
+  'policy/poddisruptionbudgets',
+  'autoscaling/horizontalpodautoscalers',
+  'networking.k8s.io/networkpolicies',
+  'networking.k8s.io/ingresses',
+  'apiextensions.k8s.io/customresourcedefinitions',
+]);
+
+/** Does metadata.generation count spec changes? Custom resources always do. */
+export function tracksGeneration(resource: string, custom: boolean): boolean {
+  return custom || GENERATION_TRACKED.has(resource);
 }
 
 /** The pod's QoS class, by the Kubernetes algorithm (requests default to limits when only limits are set). */

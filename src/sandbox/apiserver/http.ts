@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, tooLarge, unsupportedMediaType } from './status.ts';
-import { decodeKubernetesProtobuf, isProtobufContentType } from './protobuf.ts';
+import { decodeKubernetesProtobuf, isProtobufContentType, PROTOBUF_CONTENT_TYPE } from './protobuf.ts';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -37,10 +37,17 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** Decodes a JSON, YAML or (for the kinds kubectl sends that way) protobuf body into a plain value. */
+/**
+ * The media types of an object body (create, update, the review kinds): kubectl's typed-client commands
+ * (`kubectl create deployment`, `create secret`, `autoscale`, `auth can-i`...) send protobuf and do not retry
+ * a 415 as JSON. Patch bodies are never protobuf.
+ */
+export const OBJECT_BODY_TYPES = ['application/json', 'application/yaml', PROTOBUF_CONTENT_TYPE];
+
+/** Decodes a JSON, YAML or (when `allowed` lists it) Kubernetes protobuf body into a plain value. */
 export function decodeBody(body: Buffer, contentType: string | undefined, allowed: string[] = ['application/json', 'application/yaml']): any {
   const type = mediaType(contentType);
-  if (isProtobufContentType(type) && allowed.includes('application/vnd.kubernetes.protobuf')) {
+  if (isProtobufContentType(type) && allowed.includes(PROTOBUF_CONTENT_TYPE)) {
     try {
       return decodeKubernetesProtobuf(body);
     } catch (error) {

@@ -4,7 +4,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isPlainObject, apiVersionOf, type KubeObject } from '../../domain/object.ts';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from '../../domain/patch.ts';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, jsonEqual, PatchError } from '../../domain/patch.ts';
 import {
   fieldSelectorKeys,
   matchesFields,
@@ -14,11 +14,12 @@ import {
   SelectorError,
 } from '../../domain/selectors.ts';
 import { validateLabels, validateObjectName } from '../../domain/validation.ts';
-import { applyCreateDefaults, tracksGeneration } from './defaults.ts';
+import { applyCreateDefaults, applyUpdateDefaults, normalizeOnWrite, tracksGeneration } from './defaults.ts';
 import { storageKeyOf, type ResourceRegistry, type ResourceType } from './resources.ts';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.ts';
+import { allocateServiceAddresses, keepAllocatedValues } from './services.ts';
 import type { Entry, ListPage, Store } from './store.ts';
-import { validateAgainstSchema, validateKind, type FieldProblem, type Schema } from './validate.ts';
+import { decodeError, validateAgainstSchema, validateKind, type FieldProblem, type Schema } from './validate.ts';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
@@ -113,19 +114,21 @@ export class ObjectService {
     }
   }
 
+  /** A continued list reports the first page's resourceVersion, so a watch started from it misses nothing. */
   list(type: ResourceType, namespace: string, query: ListQuery): ListPage {
-    let after: string | undefined;
-    if (query.continue) after = decodeContinue(query.continue);
-    return this.store.list(storageKeyOf(type), {
+    const token = query.continue ? decodeContinue(query.continue) : undefined;
+    const page = this.store.list(storageKeyOf(type), {
       namespace: type.namespaced && namespace ? namespace : undefined,
       filter: this.filterFor(type, query),
       limit: query.limit,
-      after,
+      after: token?.start,
     });
+    return token ? { ...page, rv: token.rv } : page;
   }
 
-  create(type: ResourceType, namespace: string, input: unknown, options: WriteOptions = {}): KubeObject {
+  create(type: ResourceType, namespace: string, input: unknown, options: WriteOptions = {}, operation: 'Update' | 'Apply' = 'Update'): KubeObject {
     const object = this.checkBody(type, namespace, input);
+    this.checkDecodable(type, object);
     const meta = object.metadata;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     if (!meta.name) throw invalid(type, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
@@ -135,10 +138,12 @@ export class ObjectService {
     for (const field of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'creationTimestamp', 'generation', 'selfLink']) delete meta[field];
     meta.uid = randomUUID();
     meta.creationTimestamp = this.timestamp();
-    if (tracksGeneration(object)) meta.generation = 1;
-    if (options.fieldManager) meta.managedFields = [managedFieldsEntry(options.fieldManager, 'Update', object, this.timestamp())];
+    if (tracksGeneration(resource, !!type.custom)) meta.generation = 1;
+    if (options.fieldManager) meta.managedFields = [managedFieldsEntry(options.fieldManager, operation, object, this.timestamp())];
     applyCreateDefaults(resource, object);
-    this.validate(type, object, options);
+    normalizeOnWrite(resource, object);
+    const allocation = resource === 'core/services' ? allocateServiceAddresses(object, this.otherServices(object)) : [];
+    this.validate(type, object, options, allocation);
     if (options.dryRun) return object;
     this.store.put(resource, object);
     this.committed(type, object, false);
@@ -166,9 +171,13 @@ export class ObjectService {
       if (patchType !== 'apply') throw notFound(type, name);
       if (!isPlainObject(patch)) throw badRequest('the apply body must be an object');
       const body = { ...patch, metadata: { ...(patch.metadata ?? {}), name } };
-      const created = this.create(type, namespace, body, { ...options, fieldManager: options.fieldManager ?? 'kubectl' });
-      if (created.metadata.managedFields) (created.metadata.managedFields[0] as any).operation = 'Apply';
-      return { object: created, created: true };
+      try {
+        const created = this.create(type, namespace, body, { ...options, fieldManager: options.fieldManager ?? 'kubectl' }, 'Apply');
+        return { object: created, created: true };
+      } catch (error) {
+        if (error instanceof StrictDecodingError) throw typedPatchError(type, namespace, name, error.fields);
+        throw error;
+      }
     }
     let next: KubeObject;
     try {
@@ -195,13 +204,23 @@ export class ObjectService {
       throw error;
     }
     if (!isPlainObject(next) || !isPlainObject(next.metadata)) throw badRequest('the patched object has no metadata');
+    const patchedJson = JSON.stringify(next);
     const wanted = next.metadata.resourceVersion;
     if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(type, name);
     if (next.metadata.name !== name) throw badRequest('the patch may not change the object name');
-    return { object: this.replace(type, current, next, options), created: false };
+    try {
+      return { object: this.replace(type, current, next, options, patchType === 'apply' ? 'Apply' : 'Update'), created: false };
+    } catch (error) {
+      if (!(error instanceof StrictDecodingError)) throw error;
+      if (patchType === 'apply') throw typedPatchError(type, namespace, name, error.fields);
+      // the patch handler reports unknown fields against the patched object, as a 422 on the field "patch"
+      const message = `Invalid value: ${JSON.stringify(patchedJson)}: ${error.decodingError}`;
+      throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+    }
   }
 
-  private replace(type: ResourceType, current: KubeObject, next: KubeObject, options: WriteOptions): KubeObject {
+  private replace(type: ResourceType, current: KubeObject, next: KubeObject, options: WriteOptions, operation: 'Update' | 'Apply' = 'Update'): KubeObject {
+    this.checkDecodable(type, next);
     const meta = next.metadata;
     for (const field of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'namespace'] as const) {
       if (current.metadata[field] === undefined) delete meta[field];
@@ -216,17 +235,27 @@ export class ObjectService {
     } else if (hasStatus && current.status !== undefined) {
       next.status = current.status;
     }
+    const problems: FieldProblem[] = [];
+    if (options.subresource === undefined) {
+      applyUpdateDefaults(storageKeyOf(type), next);
+      normalizeOnWrite(storageKeyOf(type), next);
+      if (storageKeyOf(type) === 'core/services') {
+        problems.push(...keepAllocatedValues(current, next), ...allocateServiceAddresses(next, this.otherServices(next)));
+      }
+    }
     next.apiVersion = current.apiVersion;
     next.kind = current.kind;
-    if (next.metadata.generation !== undefined && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation++;
+    // compared as values, not text: a manifest with its keys in another order changes nothing
+    if (next.metadata.generation !== undefined && !jsonEqual(next.spec, current.spec)) next.metadata.generation++;
     if (options.fieldManager && options.subresource === undefined) {
-      const entries = (current.metadata.managedFields ?? []).filter((e: any) => e.manager !== options.fieldManager);
-      next.metadata.managedFields = [...entries, managedFieldsEntry(options.fieldManager, 'Update', next, this.timestamp())];
+      // one entry per manager and operation: an Apply and an Update by the same manager are tracked apart
+      const entries = (current.metadata.managedFields ?? []).filter((e: any) => e.manager !== options.fieldManager || e.operation !== operation);
+      next.metadata.managedFields = [...entries, managedFieldsEntry(options.fieldManager, operation, next, this.timestamp())];
     }
-    this.validate(type, next, options);
+    this.validate(type, next, options, problems);
     if (options.dryRun) return next;
-    if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: undefined, managedFields: undefined } }) ===
-      JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: undefined, managedFields: undefined } })) {
+    if (jsonEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined, managedFields: undefined } },
+      { ...current, metadata: { ...current.metadata, resourceVersion: undefined, managedFields: undefined } })) {
       return current; // a no-op write keeps its resourceVersion, as upstream
     }
     if (next.metadata.deletionTimestamp && !hasFinalizers(type, next) && !this.awaitsKubelet(type, next)) {
@@ -334,20 +363,57 @@ export class ObjectService {
     }
   }
 
-  private validate(type: ResourceType, object: KubeObject, options: WriteOptions): void {
+  /** Built-in kinds are decoded into typed structs first; a value of the wrong JSON type is a 400. */
+  private checkDecodable(type: ResourceType, object: KubeObject): void {
+    if (type.custom) return;
+    const problem = decodeError(storageKeyOf(type), type.kind, object);
+    if (problem) throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: ${problem}`);
+  }
+
+  /** Every stored service but this one: what the service IP and node port allocators must avoid. */
+  private otherServices(service: KubeObject): KubeObject[] {
+    const self = `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
+    return this.store
+      .list('core/services')
+      .entries.filter((entry) => `${entry.namespace}/${entry.name}` !== self)
+      .map((entry) => JSON.parse(entry.json) as KubeObject);
+  }
+
+  private validate(type: ResourceType, object: KubeObject, options: WriteOptions, earlier: FieldProblem[] = []): void {
     const name = object.metadata.name as string;
-    const problems: FieldProblem[] = [];
+    const problems: FieldProblem[] = [...earlier];
     for (const message of validateObjectName(type.resource, name)) problems.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${message}` });
     if (object.metadata.labels !== undefined && !isPlainObject(object.metadata.labels)) problems.push({ field: 'metadata.labels', message: 'Invalid value: must be a map of strings' });
     else for (const p of validateLabels(object.metadata.labels ?? {})) problems.push({ field: p.field, message: p.message });
     problems.push(...validateKind(storageKeyOf(type), object));
     if (type.custom) {
       const { problems: schemaProblems, unknown } = validateAgainstSchema(object, type.custom.schema as Schema | undefined, options.fieldValidation === 'Strict');
-      if (unknown.length > 0) throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+      if (unknown.length > 0) throw new StrictDecodingError(type, unknown);
       problems.push(...schemaProblems);
     }
     if (problems.length > 0) throw invalid(type, name, problems);
   }
+}
+
+/** Unknown fields under fieldValidation=Strict: the decoder's error, reported as upstream's create and update handlers do. */
+class StrictDecodingError extends ApiError {
+  readonly decodingError: string;
+  constructor(type: ResourceType, readonly fields: string[]) {
+    const decodingError = `strict decoding error: ${fields.map((f) => `unknown field "${f}"`).join(', ')}`;
+    super(400, 'BadRequest', `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: ${decodingError}`);
+    this.decodingError = decodingError;
+  }
+}
+
+/**
+ * Server-side apply converts the applied object to its schema's type first; an undeclared field fails that
+ * conversion. Upstream still answers this with a plain error, so a 500 without a reason (kubernetes#139253).
+ */
+function typedPatchError(type: ResourceType, namespace: string, name: string, fields: string[]): ApiError {
+  const problems = fields.map((f) => `.${f}: field not declared in schema`);
+  const detail = problems.length === 1 ? problems[0] : ['errors:', ...problems.map((p) => `  ${p}`)].join('\n');
+  const gvk = `${type.group}/${type.version}, Kind=${type.kind}`;
+  return new ApiError(500, '', `failed to create typed patch object (${type.namespaced ? namespace : ''}/${name}; ${gvk}): ${detail}`);
 }
 
 /** Finalizers that hold a deleted object back: metadata.finalizers, and a namespace's spec.finalizers. */
@@ -382,11 +448,11 @@ export function encodeContinue(rv: number, afterKey: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: afterKey })).toString('base64url');
 }
 
-function decodeContinue(token: string): string {
+function decodeContinue(token: string): { rv: number; start: string } {
   try {
     const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof decoded.start !== 'string') throw new Error('no start key');
-    return decoded.start;
+    if (typeof decoded.start !== 'string' || !Number.isInteger(decoded.rv)) throw new Error('malformed');
+    return { rv: decoded.rv, start: decoded.start };
   } catch {
     throw badRequest('continue key is not valid: malformed continue token');
   }

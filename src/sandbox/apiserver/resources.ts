@@ -172,10 +172,17 @@ export class ResourceRegistry {
     return [...this.byPath.values()];
   }
 
-  /** Groups in a stable order (core first, then as registered), each with its versions and resources. */
+  /**
+   * Groups in the order a real API server lists them (by group priority, then name), each with its versions
+   * and its resources sorted by name, as upstream's installer registers them. `kubectl get all` and other
+   * category expansions print kinds in this order.
+   */
   groups(): Map<string, Map<string, ResourceType[]>> {
     const groups = new Map<string, Map<string, ResourceType[]>>();
-    for (const type of this.byPath.values()) {
+    const types = [...this.byPath.values()].sort(
+      (a, b) => groupPriority(b.group) - groupPriority(a.group) || compare(a.group, b.group) || compare(a.resource, b.resource),
+    );
+    for (const type of types) {
       let versions = groups.get(type.group);
       if (!versions) groups.set(type.group, (versions = new Map()));
       let list = versions.get(type.version);
@@ -193,6 +200,39 @@ export class ResourceRegistry {
     this.generation++;
     for (const listener of this.listeners) listener();
   }
+}
+
+// kube-apiserver's group priorities (the aggregator's apiVersionPriorities); CRD groups get an APIService
+// groupPriorityMinimum of 1000, and metrics-server registers metrics.k8s.io with 100.
+const GROUP_PRIORITY: Record<string, number> = {
+  '': 18000,
+  apps: 17800,
+  'events.k8s.io': 17750,
+  'authentication.k8s.io': 17700,
+  'authorization.k8s.io': 17600,
+  autoscaling: 17500,
+  batch: 17400,
+  'certificates.k8s.io': 17300,
+  'networking.k8s.io': 17200,
+  policy: 17100,
+  'rbac.authorization.k8s.io': 17000,
+  'storage.k8s.io': 16800,
+  'admissionregistration.k8s.io': 16700,
+  'apiextensions.k8s.io': 16700,
+  'scheduling.k8s.io': 16600,
+  'coordination.k8s.io': 16500,
+  'node.k8s.io': 16300,
+  'discovery.k8s.io': 16200,
+  'flowcontrol.apiserver.k8s.io': 16100,
+  'metrics.k8s.io': 100,
+};
+
+function groupPriority(group: string): number {
+  return GROUP_PRIORITY[group] ?? 1000;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Storage identity of a resource, independent of its version. */

@@ -16,7 +16,7 @@ import {
   legacyResourceList,
   wantsAggregated,
 } from './discovery.ts';
-import { decodeBody, mediaType, readBody, sendError, sendJson, sendObject, TABLE_CONTENT_TYPE, wantsTable } from './http.ts';
+import { decodeBody, mediaType, OBJECT_BODY_TYPES, readBody, sendError, sendJson, sendObject, TABLE_CONTENT_TYPE, wantsTable } from './http.ts';
 import { LogBook, serveLogs } from './logs.ts';
 import { encodeContinue, ObjectService, PATCH_CONTENT_TYPES, type DeleteOptions, type WriteOptions } from './objects.ts';
 import { openApiGroupVersion, openApiIndex } from './openapi.ts';
@@ -226,7 +226,7 @@ export class ApiServer {
         return respond(200, object);
       }
       case 'POST': {
-        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const body = decodeBody(await readBody(req), req.headers['content-type'], OBJECT_BODY_TYPES);
         if (name === undefined) {
           this.allow(type, 'create');
           const created = service.create(type, namespace, body, writeOptions());
@@ -247,7 +247,7 @@ export class ApiServer {
       case 'PUT': {
         if (name === undefined) throw methodNotAllowed();
         this.allow(type, 'update');
-        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const body = decodeBody(await readBody(req), req.headers['content-type'], OBJECT_BODY_TYPES);
         if (subresource === 'scale') return respond(200, applyScale(service, type, namespace, name, body));
         if (type.resource === 'namespaces' && subresource === 'finalize') {
           return respond(200, service.update(type, namespace, name, { ...service.get(type, '', name), spec: body?.spec }));
@@ -297,9 +297,9 @@ export class ApiServer {
 
   private deleteOptions(raw: Buffer, contentType: string | undefined, query: URLSearchParams): DeleteOptions {
     let options: DeleteOptions = {};
-    // kubectl drain's fallback sends DeleteOptions as protobuf; its fields are not needed there
-    if (raw.length > 0 && !mediaType(contentType).includes('protobuf')) {
-      const body = decodeBody(raw, contentType ?? 'application/json');
+    // kubectl drain --disable-eviction sends its DeleteOptions as protobuf
+    if (raw.length > 0) {
+      const body = decodeBody(raw, contentType ?? 'application/json', OBJECT_BODY_TYPES);
       if (body && typeof body === 'object') options = body;
     }
     if (query.has('gracePeriodSeconds')) options.gracePeriodSeconds = Number(query.get('gracePeriodSeconds'));
@@ -343,7 +343,7 @@ export class ApiServer {
     const { type, namespace, name } = route;
     if (type.group === 'authorization.k8s.io') {
       if (req.method !== 'POST') throw methodNotAllowed();
-      const review = decodeBody(await readBody(req), req.headers['content-type'], ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+      const review = decodeBody(await readBody(req), req.headers['content-type'], OBJECT_BODY_TYPES);
       // the sandbox has one user, the cluster admin: every access is allowed
       const status = type.resource === 'selfsubjectaccessreviews'
         ? { allowed: true, reason: 'the sandbox user is a cluster administrator' }

@@ -205,3 +205,57 @@ function typeMatches(value: unknown, type: string): boolean {
       return true;
   }
 }
+
+function jsonTypeName(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'object' : typeof value === 'boolean' ? 'bool' : (typeof value as string);
+}
+
+/** encoding/json's message for a value of the wrong type in a Go struct field. */
+function unmarshalError(value: unknown, struct: string, field: string, goType: string): string {
+  return `json: cannot unmarshal ${jsonTypeName(value)} into Go struct field ${struct}.${field} of type ${goType}`;
+}
+
+/** A map[string]string field: the first value that is not a string, as the decoder reports it. */
+function stringMapError(map: unknown, struct: string, field: string): string | undefined {
+  if (map === undefined || map === null) return undefined;
+  if (typeof map !== 'object' || Array.isArray(map)) return unmarshalError(map, struct, field, 'map[string]string');
+  for (const value of Object.values(map)) {
+    if (typeof value !== 'string' && value !== null) return unmarshalError(value, struct, field, 'string');
+  }
+  return undefined;
+}
+
+/** A map[string][]byte field: strings holding standard base64. */
+function bytesMapError(map: unknown, struct: string, field: string): string | undefined {
+  if (map === undefined || map === null) return undefined;
+  if (typeof map !== 'object' || Array.isArray(map)) return unmarshalError(map, struct, field, 'map[string][]uint8');
+  for (const value of Object.values(map)) {
+    if (value === null) continue;
+    if (typeof value !== 'string') return unmarshalError(value, struct, field, '[]uint8');
+    const bad = value.search(/[^A-Za-z0-9+/=]/);
+    if (bad >= 0) return `illegal base64 data at input byte ${bad}`;
+    const padding = value.indexOf('=');
+    if (value.length % 4 !== 0 || (padding >= 0 && !/^=*$/.test(value.slice(padding)))) {
+      return `illegal base64 data at input byte ${padding >= 0 ? padding : value.length - (value.length % 4)}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The typed fields a built-in object is decoded into before anything else happens: a value of the wrong
+ * JSON type (an unquoted `true` in a ConfigMap, a number as a label value) fails the decoding, as a 400
+ * whose message is `<Kind> in version "<v>" cannot be handled as a <Kind>: <decoder error>`.
+ * Returns the decoder error, or undefined when the object decodes.
+ */
+export function decodeError(resource: string, kind: string, object: KubeObject): string | undefined {
+  const meta = object.metadata ?? {};
+  const problem =
+    stringMapError(meta.labels, 'ObjectMeta', 'metadata.labels') ??
+    stringMapError(meta.annotations, 'ObjectMeta', 'metadata.annotations') ??
+    (resource === 'core/configmaps' ? stringMapError(object.data, kind, 'data') ?? bytesMapError(object.binaryData, kind, 'binaryData') : undefined) ??
+    (resource === 'core/secrets' ? bytesMapError(object.data, kind, 'data') ?? stringMapError(object.stringData, kind, 'stringData') : undefined);
+  return problem;
+}
