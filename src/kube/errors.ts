@@ -2,33 +2,9 @@
 // server or a proxy in front of it sent instead), plus the one-line errors for a bad kubeconfig or an
 // unreachable server.
 
+import type { Status, StatusCause, StatusDetails } from '../domain/status.ts';
 
-export interface StatusCause {
-  reason?: string;
-  message?: string;
-  field?: string;
-}
-
-export interface StatusDetails {
-  name?: string;
-  group?: string;
-  kind?: string;
-  uid?: string;
-  causes?: StatusCause[];
-  retryAfterSeconds?: number;
-}
-
-/** metav1.Status as the API server sends it. */
-export interface Status {
-  kind?: string;
-  apiVersion?: string;
-  metadata?: Record<string, unknown>;
-  status?: string;
-  message?: string;
-  reason?: string;
-  details?: StatusDetails;
-  code?: number;
-}
+export type { Status, StatusCause, StatusDetails };
 
 type Headers = Record<string, string | string[] | undefined>;
 

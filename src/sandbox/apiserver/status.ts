@@ -1,21 +1,7 @@
 // metav1.Status errors, with the codes, reasons and message shapes of a real API server.
 
+import type { StatusDetails } from '../../domain/status.ts';
 import type { ResourceType } from './resources.ts';
-
-export interface StatusCause {
-  reason?: string;
-  message: string;
-  field?: string;
-}
-
-export interface StatusDetails {
-  name?: string;
-  group?: string;
-  kind?: string;
-  uid?: string;
-  causes?: StatusCause[];
-  retryAfterSeconds?: number;
-}
 
 export class ApiError extends Error {
   constructor(
