@@ -74,7 +74,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store.setResourceVersion(opened.state.rv);
     log.setSnapshotProvider(() => {
       const objects = new Map<string, string>();
-      for (const [resource, key, entry] of store.allObjects()) objects.set(`${resource}/${key}`, entry.json);
+      for (const [resource, key, entry] of store.allObjects()) objects.set(`${resource}/${key}`, entry.json.toString('utf8'));
       return { rv: store.resourceVersion, objects };
     });
     store.attachSink(log);

@@ -2,6 +2,7 @@
 // and its status says so (NamesAccepted, Established), as the apiextensions server does.
 
 import type { KubeObject } from '../../domain/object.ts';
+import { parseEntry } from './store.ts';
 import type { ObjectService } from './objects.ts';
 import { storageKeyOf, type PrinterColumn, type ResourceType, type Subresource } from './resources.ts';
 
@@ -68,5 +69,5 @@ export function serveCustomResources(service: ObjectService, now: () => Date): v
   });
 
   // CRDs restored from a data dir
-  for (const entry of service.store.list(storageKeyOf(crdType)).entries) sync(JSON.parse(entry.json), false);
+  for (const entry of service.store.list(storageKeyOf(crdType)).entries) sync(parseEntry(entry), false);
 }

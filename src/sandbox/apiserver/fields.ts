@@ -3,13 +3,17 @@
 import type { KubeObject } from '../../domain/object.ts';
 import type { FieldExtractor } from './store.ts';
 
+// Each extractor returns one object literal with every key (no spreading): one is kept per stored object,
+// and literals of a fixed shape are several times smaller and faster to build than spread-built ones.
+
 function metadataFields(object: KubeObject): Record<string, string> {
   return { 'metadata.name': object.metadata.name ?? '', 'metadata.namespace': object.metadata.namespace ?? '' };
 }
 
 const EXTRACTORS: Record<string, FieldExtractor> = {
   'core/pods': (pod) => ({
-    ...metadataFields(pod),
+    'metadata.name': pod.metadata.name ?? '',
+    'metadata.namespace': pod.metadata.namespace ?? '',
     'spec.nodeName': pod.spec?.nodeName ?? '',
     'spec.restartPolicy': pod.spec?.restartPolicy ?? '',
     'spec.schedulerName': pod.spec?.schedulerName ?? '',
@@ -19,9 +23,10 @@ const EXTRACTORS: Record<string, FieldExtractor> = {
     'status.podIP': pod.status?.podIP ?? '',
     'status.nominatedNodeName': pod.status?.nominatedNodeName ?? '',
   }),
-  'core/nodes': (node) => ({ ...metadataFields(node), 'spec.unschedulable': String(node.spec?.unschedulable ?? false) }),
+  'core/nodes': (node) => ({ 'metadata.name': node.metadata.name ?? '', 'metadata.namespace': node.metadata.namespace ?? '', 'spec.unschedulable': String(node.spec?.unschedulable ?? false) }),
   'core/events': (event) => ({
-    ...metadataFields(event),
+    'metadata.name': event.metadata.name ?? '',
+    'metadata.namespace': event.metadata.namespace ?? '',
     'involvedObject.kind': event.involvedObject?.kind ?? '',
     'involvedObject.namespace': event.involvedObject?.namespace ?? '',
     'involvedObject.name': event.involvedObject?.name ?? '',
@@ -35,7 +40,8 @@ const EXTRACTORS: Record<string, FieldExtractor> = {
     type: event.type ?? '',
   }),
   'events.k8s.io/events': (event) => ({
-    ...metadataFields(event),
+    'metadata.name': event.metadata.name ?? '',
+    'metadata.namespace': event.metadata.namespace ?? '',
     'regarding.kind': event.regarding?.kind ?? '',
     'regarding.namespace': event.regarding?.namespace ?? '',
     'regarding.name': event.regarding?.name ?? '',
@@ -43,12 +49,12 @@ const EXTRACTORS: Record<string, FieldExtractor> = {
     reason: event.reason ?? '',
     type: event.type ?? '',
   }),
-  'core/namespaces': (ns) => ({ ...metadataFields(ns), 'status.phase': ns.status?.phase ?? '' }),
-  'core/secrets': (secret) => ({ ...metadataFields(secret), type: secret.type ?? '' }),
-  'core/replicationcontrollers': (rc) => ({ ...metadataFields(rc), 'status.replicas': String(rc.status?.replicas ?? 0) }),
-  'apps/replicasets': (rs) => ({ ...metadataFields(rs), 'status.replicas': String(rs.status?.replicas ?? 0) }),
-  'batch/jobs': (job) => ({ ...metadataFields(job), 'status.successful': String(job.status?.succeeded ?? 0) }),
-  'core/persistentvolumeclaims': (pvc) => ({ ...metadataFields(pvc), 'spec.volumeName': pvc.spec?.volumeName ?? '' }),
+  'core/namespaces': (ns) => ({ 'metadata.name': ns.metadata.name ?? '', 'metadata.namespace': ns.metadata.namespace ?? '', 'status.phase': ns.status?.phase ?? '' }),
+  'core/secrets': (secret) => ({ 'metadata.name': secret.metadata.name ?? '', 'metadata.namespace': secret.metadata.namespace ?? '', type: secret.type ?? '' }),
+  'core/replicationcontrollers': (rc) => ({ 'metadata.name': rc.metadata.name ?? '', 'metadata.namespace': rc.metadata.namespace ?? '', 'status.replicas': String(rc.status?.replicas ?? 0) }),
+  'apps/replicasets': (rs) => ({ 'metadata.name': rs.metadata.name ?? '', 'metadata.namespace': rs.metadata.namespace ?? '', 'status.replicas': String(rs.status?.replicas ?? 0) }),
+  'batch/jobs': (job) => ({ 'metadata.name': job.metadata.name ?? '', 'metadata.namespace': job.metadata.namespace ?? '', 'status.successful': String(job.status?.succeeded ?? 0) }),
+  'core/persistentvolumeclaims': (pvc) => ({ 'metadata.name': pvc.metadata.name ?? '', 'metadata.namespace': pvc.metadata.namespace ?? '', 'spec.volumeName': pvc.spec?.volumeName ?? '' }),
 };
 
 export function fieldExtractorFor(resource: string): FieldExtractor {

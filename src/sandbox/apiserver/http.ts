@@ -71,9 +71,11 @@ export function decodeBody(body: Buffer, contentType: string | undefined, allowe
   }
 }
 
-export function sendJson(res: ServerResponse, code: number, body: string, contentType = 'application/json'): void {
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' });
-  res.end(body);
+/** Sends JSON as bytes: Node then writes it as it is, instead of encoding a string again on the way out. */
+export function sendJson(res: ServerResponse, code: number, body: string | Buffer, contentType = 'application/json'): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': bytes.length, 'Cache-Control': 'no-cache, private' });
+  res.end(bytes);
 }
 
 export function sendObject(res: ServerResponse, code: number, body: unknown, contentType?: string): void {

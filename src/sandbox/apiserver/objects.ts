@@ -18,7 +18,7 @@ import { applyCreateDefaults, applyUpdateDefaults, normalizeOnWrite, tracksGener
 import { storageKeyOf, type ResourceRegistry, type ResourceType } from './resources.ts';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.ts';
 import { allocateServiceAddresses, keepAllocatedValues } from './services.ts';
-import type { Entry, ListPage, Store } from './store.ts';
+import { parseEntry, type Entry, type ListPage, type Store } from './store.ts';
 import { decodeError, validateAgainstSchema, validateKind, type FieldProblem, type Schema } from './validate.ts';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -37,6 +37,8 @@ export interface WriteOptions {
   /** 'Strict' rejects unknown fields of custom resources; otherwise they are pruned */
   fieldValidation?: string;
   subresource?: 'status' | 'ephemeralcontainers';
+  /** the body was decoded for this request alone and may be changed in place (saves a deep copy) */
+  bodyOwned?: boolean;
 }
 
 export interface DeleteOptions {
@@ -89,7 +91,7 @@ export class ObjectService {
   }
 
   get(type: ResourceType, namespace: string, name: string): KubeObject {
-    return JSON.parse(this.getEntry(type, namespace, name).json);
+    return parseEntry(this.getEntry(type, namespace, name));
   }
 
   find(type: ResourceType, namespace: string, name: string): KubeObject | undefined {
@@ -127,7 +129,7 @@ export class ObjectService {
   }
 
   create(type: ResourceType, namespace: string, input: unknown, options: WriteOptions = {}, operation: 'Update' | 'Apply' = 'Update'): KubeObject {
-    const object = this.checkBody(type, namespace, input);
+    const object = this.checkBody(type, namespace, input, options.bodyOwned);
     this.checkDecodable(type, object);
     const meta = object.metadata;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
@@ -152,7 +154,7 @@ export class ObjectService {
 
   /** PUT: replaces the object (or only its status/ephemeral containers through a subresource). */
   update(type: ResourceType, namespace: string, name: string, input: unknown, options: WriteOptions = {}): KubeObject {
-    const object = this.checkBody(type, namespace, input);
+    const object = this.checkBody(type, namespace, input, options.bodyOwned);
     if (object.metadata.name && object.metadata.name !== name) {
       throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
     }
@@ -179,32 +181,8 @@ export class ObjectService {
         throw error;
       }
     }
-    let next: KubeObject;
-    try {
-      switch (patchType) {
-        case 'merge':
-          next = applyMergePatch(current, patch) as KubeObject;
-          break;
-        case 'json':
-          if (!Array.isArray(patch)) throw badRequest('json patch must be an array of operations');
-          next = applyJsonPatch(current, patch) as KubeObject;
-          break;
-        case 'strategic':
-          if (type.custom) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
-          next = applyStrategicMergePatch(current, patch) as KubeObject;
-          break;
-        case 'apply':
-          if (!isPlainObject(patch)) throw badRequest('the apply body must be an object');
-          checkTypeMeta(type, patch);
-          next = (type.custom ? applyMergePatch(current, patch) : applyStrategicMergePatch(current, patch)) as KubeObject;
-          break;
-      }
-    } catch (error) {
-      if (error instanceof PatchError) throw new ApiError(422, 'Invalid', error.message);
-      throw error;
-    }
+    const next = patchedObject(type, current, patchType, patch);
     if (!isPlainObject(next) || !isPlainObject(next.metadata)) throw badRequest('the patched object has no metadata');
-    const patchedJson = JSON.stringify(next);
     const wanted = next.metadata.resourceVersion;
     if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(type, name);
     if (next.metadata.name !== name) throw badRequest('the patch may not change the object name');
@@ -214,7 +192,8 @@ export class ObjectService {
       if (!(error instanceof StrictDecodingError)) throw error;
       if (patchType === 'apply') throw typedPatchError(type, namespace, name, error.fields);
       // the patch handler reports unknown fields against the patched object, as a 422 on the field "patch"
-      const message = `Invalid value: ${JSON.stringify(patchedJson)}: ${error.decodingError}`;
+      // replace() pruned `next`; the message shows the patched object as it was, derived again on this rare path
+      const message = `Invalid value: ${JSON.stringify(JSON.stringify(patchedObject(type, current, patchType, patch)))}: ${error.decodingError}`;
       throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
     }
   }
@@ -332,9 +311,9 @@ export class ObjectService {
   }
 
   /** Parses and checks a request body's apiVersion, kind and namespace against the URL. */
-  private checkBody(type: ResourceType, namespace: string, input: unknown): KubeObject {
+  private checkBody(type: ResourceType, namespace: string, input: unknown, owned = false): KubeObject {
     if (!isPlainObject(input)) throw badRequest('the request body must be a JSON object');
-    const object = structuredClone(input) as KubeObject;
+    const object = (owned ? input : structuredClone(input)) as KubeObject;
     checkTypeMeta(type, object);
     object.apiVersion = apiVersionOf(type.group, type.version);
     object.kind = type.kind;
@@ -376,7 +355,7 @@ export class ObjectService {
     return this.store
       .list('core/services')
       .entries.filter((entry) => `${entry.namespace}/${entry.name}` !== self)
-      .map((entry) => JSON.parse(entry.json) as KubeObject);
+      .map(parseEntry);
   }
 
   private validate(type: ResourceType, object: KubeObject, options: WriteOptions, earlier: FieldProblem[] = []): void {
@@ -409,6 +388,29 @@ class StrictDecodingError extends ApiError {
  * Server-side apply converts the applied object to its schema's type first; an undeclared field fails that
  * conversion. Upstream still answers this with a plain error, so a 500 without a reason (kubernetes#139253).
  */
+/** The object a patch of the given type makes of the current one (inputs are not modified). */
+function patchedObject(type: ResourceType, current: KubeObject, patchType: PatchType, patch: unknown): KubeObject {
+  try {
+    switch (patchType) {
+      case 'merge':
+        return applyMergePatch(current, patch) as KubeObject;
+      case 'json':
+        if (!Array.isArray(patch)) throw badRequest('json patch must be an array of operations');
+        return applyJsonPatch(current, patch) as KubeObject;
+      case 'strategic':
+        if (type.custom) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+        return applyStrategicMergePatch(current, patch) as KubeObject;
+      case 'apply':
+        if (!isPlainObject(patch)) throw badRequest('the apply body must be an object');
+        checkTypeMeta(type, patch);
+        return (type.custom ? applyMergePatch(current, patch) : applyStrategicMergePatch(current, patch)) as KubeObject;
+    }
+  } catch (error) {
+    if (error instanceof PatchError) throw new ApiError(422, 'Invalid', error.message);
+    throw error;
+  }
+}
+
 function typedPatchError(type: ResourceType, namespace: string, name: string, fields: string[]): ApiError {
   const problems = fields.map((f) => `.${f}: field not declared in schema`);
   const detail = problems.length === 1 ? problems[0] : ['errors:', ...problems.map((p) => `  ${p}`)].join('\n');

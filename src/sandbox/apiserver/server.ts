@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { apiVersionOf, type KubeObject } from '../../domain/object.ts';
 import { applyJsonPatch, applyMergePatch } from '../../domain/patch.ts';
+import { matchesLabels, parseLabelSelector, type LabelSelector } from '../../domain/selectors.ts';
 import {
   aggregatedDiscovery,
   AGGREGATED_CONTENT_TYPE,
@@ -25,7 +26,7 @@ import { ApiError, badRequest, methodNotAllowed, notFound, pageNotFound, unautho
 import { applyScale, bindPod, evictPod, scaleOf } from './subresources.ts';
 import { renderTable } from './tables.ts';
 import { serveWatch } from './watch.ts';
-import type { ListPage } from './store.ts';
+import { parseEntry, type ListPage } from './store.ts';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '35', gitVersion: 'v1.35.0-kmaint', gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.25.0', compiler: 'gc', platform: 'linux/amd64', emulationMajor: '1', emulationMinor: '35', minCompatibilityMajor: '1', minCompatibilityMinor: '34' };
 
@@ -193,6 +194,7 @@ export class ApiServer {
     const service = this.service;
     const now = this.options.now;
     const writeOptions = (): WriteOptions => ({
+      bodyOwned: true,
       dryRun: query.getAll('dryRun').includes('All'),
       fieldManager: query.get('fieldManager') ?? undefined,
       fieldValidation: query.get('fieldValidation') ?? undefined,
@@ -221,9 +223,11 @@ export class ApiServer {
         }
         this.allow(type, 'get');
         if (subresource === 'log') return serveLogs(this.logs, res, service.get(type, namespace, name), query, now());
-        const object = service.get(type, namespace, name);
-        if (subresource === 'scale') return sendObject(res, 200, scaleOf(object));
-        return respond(200, object);
+        if (subresource === 'scale') return sendObject(res, 200, scaleOf(service.get(type, namespace, name)));
+        if (wantsTable(req.headers.accept)) return respond(200, service.get(type, namespace, name));
+        const entry = service.getEntry(type, namespace, name);
+        await service.store.durable();
+        return sendJson(res, 200, entry.json);
       }
       case 'POST': {
         const body = decodeBody(await readBody(req), req.headers['content-type'], OBJECT_BODY_TYPES);
@@ -332,11 +336,18 @@ export class ApiServer {
     });
     const metadata = listMetadata(page);
     if (wantsTable(req.headers.accept)) {
-      const table = renderTable(type, page.entries.map((e) => JSON.parse(e.json)), this.options.now());
+      const table = renderTable(type, page.entries.map(parseEntry), this.options.now());
       return sendObject(res, 200, { ...table, metadata }, TABLE_CONTENT_TYPE);
     }
     const head = JSON.stringify({ kind: `${type.kind}List`, apiVersion: apiVersionOf(type.group, type.version), metadata });
-    sendJson(res, 200, `${head.slice(0, -1)},"items":[${page.entries.map((e) => e.json).join(',')}]}`);
+    // the stored bytes of each object, joined: no object is parsed or serialized again
+    const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`)];
+    page.entries.forEach((entry, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(entry.json);
+    });
+    parts.push(LIST_END);
+    sendJson(res, 200, Buffer.concat(parts));
   }
 
   private async virtual(req: IncomingMessage, res: ServerResponse, route: Route, query: URLSearchParams): Promise<void> {
@@ -353,8 +364,8 @@ export class ApiServer {
     if (req.method !== 'GET') throw methodNotAllowed();
     const metrics = this.options.metrics;
     const all = type.resource === 'nodes' ? (metrics?.nodes() ?? []) : (metrics?.pods(namespace) ?? []);
-    const filter = this.service.filterFor(type, { labelSelector: query.get('labelSelector') ?? undefined });
-    const items = all.filter((item) => !filter || filter({ namespace: item.metadata.namespace ?? '', name: item.metadata.name as string, rv: 0, json: '', labels: item.metadata.labels, fields: {} }));
+    const selector = query.get('labelSelector');
+    const items = selector ? all.filter((item) => matchesLabels(parseSelector(selector), item.metadata.labels)) : all;
     if (name !== undefined) {
       const item = items.find((i) => i.metadata.name === name);
       if (!item) throw notFound(type, name);
@@ -363,6 +374,17 @@ export class ApiServer {
     sendObject(res, 200, { kind: `${type.kind}List`, apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items });
   }
 }
+
+function parseSelector(text: string): LabelSelector {
+  try {
+    return parseLabelSelector(text);
+  } catch (error) {
+    throw badRequest((error as Error).message);
+  }
+}
+
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
 
 function listMetadata(page: ListPage): Record<string, unknown> {
   const metadata: Record<string, unknown> = { resourceVersion: String(page.rv) };

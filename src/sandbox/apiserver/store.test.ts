@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Store, TooOldError, type StoreEvent } from './store.ts';
+import { parseEntry, Store, TooOldError, type StoreEvent } from './store.ts';
 import { fieldExtractorFor } from './fields.ts';
 
 const pod = (namespace: string, name: string, labels?: Record<string, string>) => ({ metadata: { namespace, name, labels }, spec: { nodeName: 'n1' } });
@@ -10,7 +10,7 @@ test('every write takes the next global resourceVersion and is visible in the se
   const a = store.put('core/pods', pod('default', 'a'));
   const b = store.put('core/configmaps', { metadata: { namespace: 'default', name: 'b' } });
   assert.equal(b.rv, a.rv + 1);
-  assert.equal(JSON.parse(store.get('core/pods', 'default', 'a')!.json).metadata.resourceVersion, String(a.rv));
+  assert.equal(parseEntry(store.get('core/pods', 'default', 'a')!).metadata.resourceVersion, String(a.rv));
   assert.equal(store.resourceVersion, b.rv);
 });
 

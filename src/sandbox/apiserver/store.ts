@@ -8,11 +8,24 @@ export interface Entry {
   namespace: string;
   name: string;
   rv: number;
-  /** the object exactly as served, resourceVersion included */
-  json: string;
+  /** the object exactly as served (UTF-8 JSON, resourceVersion included): sent as it is, and pages are concatenations */
+  json: Buffer;
   labels: Record<string, string> | undefined;
   /** the values field selectors can see (metadata.name, spec.nodeName, ...) */
   fields: Record<string, string>;
+}
+
+/** The stored object, parsed. */
+export function parseEntry(entry: Entry): KubeObject {
+  return JSON.parse(entry.json.toString('utf8'));
+}
+
+/** Each entry gets its own allocation: pooled slabs would stay alive while any object sharing them does. */
+function encodeJson(object: KubeObject): Buffer {
+  const text = JSON.stringify(object);
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -127,7 +140,8 @@ export class Store {
     private readonly fieldsOf: (resource: string) => FieldExtractor,
     options: { historySize?: number; initialRv?: number } = {},
   ) {
-    this.historySize = options.historySize ?? 200_000;
+    // recent events kept for resuming watches; each holds the object as it was, so the window bounds memory too
+    this.historySize = options.historySize ?? 100_000;
     this.rvCounter = options.initialRv ?? 1;
   }
 
@@ -146,7 +160,7 @@ export class Store {
   private persist(resource: string, entry: Entry, deleted: boolean): void {
     if (!this.sink) return;
     const key = `${resource}/${objectKey(entry.namespace, entry.name)}`;
-    this.lastWrite = this.sink.append([{ key, rv: entry.rv, json: deleted ? null : entry.json }]);
+    this.lastWrite = this.sink.append([{ key, rv: entry.rv, json: deleted ? null : entry.json.toString('utf8') }]);
     // a failed write is reported to whoever awaits durable(); keep it from becoming an unhandled rejection
     this.lastWrite.catch(() => {});
   }
@@ -177,7 +191,7 @@ export class Store {
 
   getObject(resource: string, namespace: string, name: string): KubeObject | undefined {
     const entry = this.get(resource, namespace, name);
-    return entry ? JSON.parse(entry.json) : undefined;
+    return entry ? parseEntry(entry) : undefined;
   }
 
   count(resource: string): number {
@@ -239,7 +253,7 @@ export class Store {
     if (!bucket || !previous) return undefined;
     bucket.delete(key);
     const rv = ++this.rvCounter;
-    const object = JSON.parse(previous.json) as KubeObject;
+    const object = parseEntry(previous);
     object.metadata.resourceVersion = String(rv);
     const entry = this.entryOf(resource, object, rv);
     this.persist(resource, entry, true);
@@ -270,7 +284,7 @@ export class Store {
       namespace: object.metadata.namespace ?? '',
       name: object.metadata.name as string,
       rv,
-      json: JSON.stringify(object),
+      json: encodeJson(object),
       labels: object.metadata.labels,
       fields: this.fieldsOf(resource)(object),
     };

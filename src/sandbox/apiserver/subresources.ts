@@ -1,6 +1,7 @@
 // The pod and workload subresources with behaviour of their own: eviction (PodDisruptionBudgets), binding, scale.
 
 import { isPlainObject, type KubeObject } from '../../domain/object.ts';
+import { parseEntry } from './store.ts';
 import { labelSelectorFromSpec, matchesLabels, selectorToString } from '../../domain/selectors.ts';
 import type { DeleteOptions, ObjectService } from './objects.ts';
 import type { ResourceType } from './resources.ts';
@@ -33,7 +34,7 @@ export function evictPod(service: ObjectService, namespace: string, name: string
   const pdbType = typeOf(service, 'policy', 'v1', 'poddisruptionbudgets');
   const budgets = service
     .list(pdbType, namespace, {})
-    .entries.map((entry) => JSON.parse(entry.json) as KubeObject)
+    .entries.map(parseEntry)
     .filter((pdb) => matchesLabels(labelSelectorFromSpec(pdb.spec?.selector), pod.metadata.labels));
   if (budgets.length > 1) {
     throw new ApiError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');

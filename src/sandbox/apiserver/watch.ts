@@ -2,11 +2,11 @@
 // with bookmarks, the watch-list initial events, and Table-rendered events for `kubectl get -w`.
 
 import type { ServerResponse } from 'node:http';
-import { apiVersionOf, type KubeObject } from '../../domain/object.ts';
+import { apiVersionOf } from '../../domain/object.ts';
 import type { EntryFilter } from './objects.ts';
 import { storageKeyOf, type ResourceType } from './resources.ts';
 import { ApiError, badRequest, gone } from './status.ts';
-import { TooOldError, type Entry, type Store, type StoreEvent } from './store.ts';
+import { parseEntry, TooOldError, type Entry, type Store, type StoreEvent } from './store.ts';
 import { renderTable } from './tables.ts';
 import { TABLE_CONTENT_TYPE } from './http.ts';
 
@@ -23,6 +23,23 @@ export interface WatchRequest {
 
 /** Slow watchers are dropped, as upstream does, rather than buffering without bound. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+const LINE_END = Buffer.from('}\n');
+
+function jsonLine(kind: string, entry: Entry): Buffer {
+  return Buffer.concat([Buffer.from(`{"type":"${kind}","object":`), entry.json, LINE_END]);
+}
+
+/**
+ * Watchers are told of an event one after another, synchronously; the last line encoded is kept so that
+ * all of them send the same bytes rather than each encoding the event again.
+ */
+let lastLine: { event: StoreEvent; kind: string; line: Buffer } | undefined;
+
+function sharedJsonLine(event: StoreEvent, kind: string): Buffer {
+  if (lastLine?.event !== event || lastLine.kind !== kind) lastLine = { event, kind, line: jsonLine(kind, event.entry) };
+  return lastLine.line;
+}
 
 export function serveWatch(store: Store, res: ServerResponse, request: WatchRequest): void {
   const { type, query } = request;
@@ -62,9 +79,9 @@ export function serveWatch(store: Store, res: ServerResponse, request: WatchRequ
   let headerSent = false;
   let closed = false;
 
-  const encode = (kind: string, entry: Entry): string => {
-    if (!request.table) return `{"type":"${kind}","object":${entry.json}}\n`;
-    const object = JSON.parse(entry.json) as KubeObject;
+  const encode = (kind: string, entry: Entry, event?: StoreEvent): Buffer | string => {
+    if (!request.table) return event ? sharedJsonLine(event, kind) : jsonLine(kind, entry);
+    const object = parseEntry(entry);
     const table = renderTable(type, [object], request.now(), { noHeaders: headerSent });
     headerSent = true;
     (table.metadata as Record<string, unknown>).resourceVersion = String(entry.rv);
@@ -81,7 +98,7 @@ export function serveWatch(store: Store, res: ServerResponse, request: WatchRequ
       },
     }) + '\n';
 
-  const write = (chunk: string): void => {
+  const write = (chunk: Buffer | string): void => {
     if (closed) return;
     res.write(chunk);
     if (res.writableLength > MAX_BUFFERED_BYTES) finish();
@@ -91,11 +108,11 @@ export function serveWatch(store: Store, res: ServerResponse, request: WatchRequ
     const now = event.type !== 'DELETED' && matches(event.entry);
     const before = matches(event.previous);
     if (event.type === 'DELETED') {
-      if (before) write(encode('DELETED', event.entry));
+      if (before) write(encode('DELETED', event.entry, event));
     } else if (now) {
-      write(encode(before ? 'MODIFIED' : 'ADDED', event.entry));
+      write(encode(before ? 'MODIFIED' : 'ADDED', event.entry, event));
     } else if (before) {
-      write(encode('DELETED', event.entry)); // left the selection
+      write(encode('DELETED', event.entry, event)); // left the selection
     }
   };
 

@@ -1,7 +1,7 @@
 // Namespace lifecycle: every namespace gets its default ServiceAccount; a deleted namespace turns Terminating,
 // its contents are deleted, and it goes once empty (the "kubernetes" finalizer), as upstream's controllers do.
 
-import type { KubeObject } from '../../domain/object.ts';
+import { parseEntry } from '../apiserver/store.ts';
 import type { ObjectService } from '../apiserver/objects.ts';
 import { storageKeyOf } from '../apiserver/resources.ts';
 
@@ -20,7 +20,7 @@ export function runNamespaceLifecycle(service: ObjectService): void {
       if (!type.namespaced || type.virtual || type.version !== preferredVersion(type.group)) continue;
       for (const entry of service.store.list(storageKeyOf(type), { namespace: name }).entries) {
         remaining++;
-        const object = JSON.parse(entry.json) as KubeObject;
+        const object = parseEntry(entry);
         if (!object.metadata.deletionTimestamp) service.delete(type, name, entry.name, { propagationPolicy: 'Background' });
       }
     }
