@@ -234,6 +234,74 @@ describe('pods: binding, eviction and graceful deletion', () => {
   });
 });
 
+describe('delete options, collections and subresources', () => {
+  test('deletecollection removes what the selector matches, and only that', async () => {
+    await core.createNamespace({ body: { metadata: { name: 'sweep' } } });
+    for (const [name, tier] of [['a', 'cache'], ['b', 'cache'], ['c', 'db']]) {
+      await core.createNamespacedConfigMap({ namespace: 'sweep', body: { metadata: { name, labels: { tier } } } });
+    }
+    await core.deleteCollectionNamespacedConfigMap({ namespace: 'sweep', labelSelector: 'tier=cache' });
+    const left = await core.listNamespacedConfigMap({ namespace: 'sweep' });
+    assert.deepEqual(left.items.map((c) => c.metadata?.name), ['c']);
+  });
+
+  test('delete preconditions on uid and resourceVersion are checked; a dry run deletes nothing', async () => {
+    const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'guarded-cm' } } });
+    const wrongUid = await apiError(core.deleteNamespacedConfigMap({ name: 'guarded-cm', namespace: 'default', body: { preconditions: { uid: 'not-the-uid' } } }));
+    assert.equal(wrongUid.code, 409);
+    assert.match(wrongUid.body.message, /Precondition failed: UID in precondition: not-the-uid/);
+    const staleRv = await apiError(core.deleteNamespacedConfigMap({ name: 'guarded-cm', namespace: 'default', body: { preconditions: { resourceVersion: '1' } } }));
+    assert.equal(staleRv.code, 409);
+    await core.deleteNamespacedConfigMap({ name: 'guarded-cm', namespace: 'default', dryRun: 'All' });
+    assert.ok(await core.readNamespacedConfigMap({ name: 'guarded-cm', namespace: 'default' }));
+    await core.deleteNamespacedConfigMap({ name: 'guarded-cm', namespace: 'default', body: { preconditions: { uid: cm.metadata!.uid } } });
+    assert.equal((await apiError(core.readNamespacedConfigMap({ name: 'guarded-cm', namespace: 'default' }))).code, 404);
+  });
+
+  test('foreground deletion marks the object and holds it with the foregroundDeletion finalizer', async () => {
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'owner' } } });
+    await core.deleteNamespacedConfigMap({ name: 'owner', namespace: 'default', propagationPolicy: 'Foreground' });
+    const held = await core.readNamespacedConfigMap({ name: 'owner', namespace: 'default' });
+    assert.ok(held.metadata?.deletionTimestamp);
+    assert.deepEqual(held.metadata?.finalizers, ['foregroundDeletion']);
+    // removing the last finalizer completes the deletion
+    await raw('PATCH', '/api/v1/namespaces/default/configmaps/owner', { contentType: 'application/merge-patch+json', body: '{"metadata":{"finalizers":null}}' });
+    assert.equal((await apiError(core.readNamespacedConfigMap({ name: 'owner', namespace: 'default' }))).code, 404);
+  });
+
+  test('the system namespaces cannot be deleted', async () => {
+    const refused = await apiError(core.deleteNamespace({ name: 'kube-system' }));
+    assert.equal(refused.code, 403);
+    assert.equal(refused.body.message, 'namespaces "kube-system" is forbidden: this namespace may not be deleted');
+  });
+
+  test('the ephemeralcontainers subresource changes only the ephemeral containers', async () => {
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'debug-me' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+    const response = await raw('PATCH', '/api/v1/namespaces/default/pods/debug-me/ephemeralcontainers', {
+      contentType: 'application/strategic-merge-patch+json',
+      body: JSON.stringify({ spec: { ephemeralContainers: [{ name: 'debugger', image: 'busybox', targetContainerName: 'c' }], containers: [{ name: 'c', image: 'changed' }] } }),
+    });
+    assert.equal(response.status, 200, response.body);
+    const pod = await core.readNamespacedPod({ name: 'debug-me', namespace: 'default' });
+    assert.deepEqual(pod.spec?.ephemeralContainers?.map((c) => c.name), ['debugger']);
+    assert.equal(pod.spec?.containers[0].image, 'busybox', 'the subresource does not change other fields');
+  });
+
+  test('a watch-list sends the current objects, then the initial-events-end bookmark', async () => {
+    await core.createNamespace({ body: { metadata: { name: 'watchlist' } } });
+    for (const name of ['one', 'two']) await core.createNamespacedConfigMap({ namespace: 'watchlist', body: { metadata: { name } } });
+    const response = await raw('GET', '/api/v1/namespaces/watchlist/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1');
+    const events = response.body.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(events.slice(0, 2).map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED one', 'ADDED two']);
+    assert.equal(events[2].type, 'BOOKMARK');
+    assert.equal(events[2].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+    assert.ok(Number(events[2].object.metadata.resourceVersion) >= Number(events[1].object.metadata.resourceVersion));
+    const unpaired = status(await raw('GET', '/api/v1/configmaps?watch=true&sendInitialEvents=true'));
+    assert.equal(unpaired.code, 422);
+    assert.equal(status(await raw('GET', '/api/v1/configmaps?resourceVersionMatch=NotOlderThan')).code, 400);
+  });
+});
+
 describe('bad input gets the right Status and changes nothing', () => {
   test('no token or a wrong token is 401; health endpoints are open', async () => {
     const before = await snapshot();
