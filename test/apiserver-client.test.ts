@@ -65,7 +65,7 @@ async function snapshot(): Promise<string> {
 }
 
 before(async () => {
-  sandbox = await testSandbox();
+  sandbox = await testSandbox({ apiOnly: true });
   const kc = new KubeConfig();
   kc.loadFromFile(sandbox.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);
@@ -363,7 +363,7 @@ describe('bad input gets the right Status and changes nothing', () => {
 describe('watch resume and expiry', () => {
   let small: TestSandbox;
   before(async () => {
-    small = await testSandbox({ watchHistorySize: 16 });
+    small = await testSandbox({ apiOnly: true, watchHistorySize: 16 });
   });
   after(async () => {
     await small.cleanup();

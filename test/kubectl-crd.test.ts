@@ -72,7 +72,7 @@ async function jsonpath(args: string[], path: string): Promise<string> {
 }
 
 before(async () => {
-  sandbox = await testSandbox();
+  sandbox = await testSandbox({ apiOnly: true });
   k = kubectlFor(sandbox.kubeconfig);
 });
 

@@ -15,7 +15,7 @@ let sandbox: TestSandbox;
 const received = new Map<string, unknown>();
 
 before(async () => {
-  sandbox = await testSandbox();
+  sandbox = await testSandbox({ apiOnly: true });
   const service = sandbox.service;
   const create = service.create.bind(service);
   service.create = (type, namespace, input, options) => {

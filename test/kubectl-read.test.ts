@@ -324,7 +324,7 @@ async function table(args: string[]): Promise<Table> {
 }
 
 before(async () => {
-  sandbox = await testSandbox();
+  sandbox = await testSandbox({ apiOnly: true });
   k = kubectlFor(sandbox.kubeconfig);
 });
 

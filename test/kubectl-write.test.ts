@@ -60,7 +60,7 @@ function pod(name: string, extra: { nodeName?: string; labels?: Record<string, s
 }
 
 before(async () => {
-  sandbox = await testSandbox();
+  sandbox = await testSandbox({ apiOnly: true });
   k = kubectlFor(sandbox.kubeconfig);
   assert.equal(await k.ok(['create', '-f', manifest('node.yaml', NODE)]), 'node/n1 created\n');
 });

@@ -10,7 +10,7 @@ let sandbox: TestSandbox;
 const base = Date.parse('2026-11-21T10:00:00Z');
 
 before(async () => {
-  sandbox = await testSandbox();
+  sandbox = await testSandbox({ apiOnly: true });
   const pods = sandbox.service.registry.get('', 'v1', 'pods')!;
   const spec = (containers: string[]) => ({ nodeName: 'n1', containers: containers.map((name) => ({ name, image: 'busybox' })) });
   sandbox.service.create(pods, 'default', { metadata: { name: 'single' }, spec: spec(['app']) });

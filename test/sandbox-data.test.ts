@@ -16,7 +16,7 @@ function tempDir(): string {
 }
 
 async function seeded(dataDir: string): Promise<{ names: string[]; rv: number; token: string }> {
-  const sandbox = await startSandbox({ dataDir });
+  const sandbox = await startSandbox({ apiOnly: true, dataDir });
   const configmaps = sandbox.service.registry.get('', 'v1', 'configmaps')!;
   const names: string[] = [];
   for (let i = 0; i < 50; i++) {
@@ -38,7 +38,7 @@ test('a restart keeps every object, the resourceVersion, the CA and the token', 
   const kubeconfig = join(tempDir(), 'kubeconfig');
   try {
     const written = await seeded(dataDir);
-    const again = await startSandbox({ dataDir, kubeconfigPath: kubeconfig });
+    const again = await startSandbox({ apiOnly: true, dataDir, kubeconfigPath: kubeconfig });
     try {
       const configmaps = again.service.registry.get('', 'v1', 'configmaps')!;
       const names = again.service.list(configmaps, 'default', {}).entries.map((e) => e.name).filter((n) => n.startsWith('cm-'));
@@ -74,7 +74,7 @@ test('a flipped byte in the log is refused with the file and record named', asyn
     const patched = Buffer.from(bytes);
     patched[at] ^= 0xff;
     writeFileSync(wal, patched);
-    await assert.rejects(startSandbox({ dataDir }), (error: unknown) => {
+    await assert.rejects(startSandbox({ apiOnly: true, dataDir }), (error: unknown) => {
       assert.ok(error instanceof DataDirError);
       assert.match(error.message, /wal-\d+\.log is corrupt at record \d+/);
       return true;
@@ -109,7 +109,7 @@ test('the CLI refuses a torn log in one line, and --repair-torn-tail drops only 
     assert.equal(existsSync(kubeconfig), false, 'no kubeconfig for a server that never started');
 
     const before = statSync(wal).size;
-    const repaired = await startSandbox({ dataDir, repairTornTail: true });
+    const repaired = await startSandbox({ apiOnly: true, dataDir, repairTornTail: true });
     try {
       assert.ok(statSync(wal).size < before);
       const configmaps = repaired.service.registry.get('', 'v1', 'configmaps')!;
@@ -126,7 +126,7 @@ test('the CLI refuses a torn log in one line, and --repair-torn-tail drops only 
 test('a truncated snapshot is refused, never loaded short', async () => {
   const dataDir = tempDir();
   try {
-    const sandbox = await startSandbox({ dataDir });
+    const sandbox = await startSandbox({ apiOnly: true, dataDir });
     const configmaps = sandbox.service.registry.get('', 'v1', 'configmaps')!;
     for (let i = 0; i < 20; i++) sandbox.service.create(configmaps, 'default', { metadata: { name: `s-${i}` } });
     await sandbox.service.store.durable();
@@ -137,7 +137,7 @@ test('a truncated snapshot is refused, never loaded short', async () => {
     await opened.log.close();
     const snapshot = join(dataDir, 'snapshot.dat');
     truncateSync(snapshot, Math.floor(statSync(snapshot).size / 2));
-    await assert.rejects(startSandbox({ dataDir }), DataDirError);
+    await assert.rejects(startSandbox({ apiOnly: true, dataDir }), DataDirError);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -28,7 +28,7 @@ function kmaint(...args: string[]): Promise<{ code: number | null; stdout: strin
 }
 
 before(async () => {
-  sandbox = await startSandbox({ kubeconfigPath: kubeconfig });
+  sandbox = await startSandbox({ apiOnly: true, kubeconfigPath: kubeconfig });
 });
 after(async () => {
   await sandbox?.stop();

@@ -27,7 +27,7 @@ let client: KubeClient;
 const CM = '/api/v1/namespaces/default/configmaps';
 
 before(async () => {
-  sandbox = await startSandbox({ kubeconfigPath: join(dir.path, 'kubeconfig') });
+  sandbox = await startSandbox({ apiOnly: true, kubeconfigPath: join(dir.path, 'kubeconfig') });
   client = loadKubeClient({ kubeconfig: join(dir.path, 'kubeconfig') });
 });
 

@@ -69,7 +69,7 @@ describe('discovery against the sandbox (aggregated)', () => {
   const cacheDir = join(dir.path, 'cache');
 
   before(async () => {
-    sandbox = await startSandbox({ kubeconfigPath: join(dir.path, 'kubeconfig') });
+    sandbox = await startSandbox({ apiOnly: true, kubeconfigPath: join(dir.path, 'kubeconfig') });
     client = loadKubeClient({ kubeconfig: join(dir.path, 'kubeconfig') });
   });
   after(async () => {

@@ -16,7 +16,7 @@ describe('paging against the sandbox', () => {
   const path = '/api/v1/namespaces/paging/configmaps';
 
   before(async () => {
-    sandbox = await startSandbox({ kubeconfigPath: join(dir.path, 'kubeconfig') });
+    sandbox = await startSandbox({ apiOnly: true, kubeconfigPath: join(dir.path, 'kubeconfig') });
     client = loadKubeClient({ kubeconfig: join(dir.path, 'kubeconfig') });
     await client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'paging' } } });
     const names = Array.from({ length: 1200 }, (_, i) => `cm-${String(i).padStart(4, '0')}`);

@@ -16,7 +16,7 @@ let client: KubeClient;
 const seen: Array<{ method: string; path: string; contentType?: string; query: string }> = [];
 
 before(async () => {
-  sandbox = await startSandbox({ kubeconfigPath: join(dir.path, 'kubeconfig') });
+  sandbox = await startSandbox({ apiOnly: true, kubeconfigPath: join(dir.path, 'kubeconfig') });
   // watch the wire: the sandbox's HTTPS server is private to ApiServer
   const https = (sandbox.server as unknown as { server: Server }).server;
   https.prependListener('request', (req: IncomingMessage) => {

@@ -239,7 +239,7 @@ describe('watch against the sandbox', () => {
   const ns = '/api/v1/namespaces/watched/configmaps';
 
   before(async () => {
-    sandbox = await startSandbox({ kubeconfigPath: join(dir.path, 'sandbox-kubeconfig') });
+    sandbox = await startSandbox({ apiOnly: true, kubeconfigPath: join(dir.path, 'sandbox-kubeconfig') });
     client = loadKubeClient({ kubeconfig: join(dir.path, 'sandbox-kubeconfig') });
     await client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'watched' } } });
   });

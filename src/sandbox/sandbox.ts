@@ -15,6 +15,11 @@ import { serveCustomResources } from './apiserver/crd.ts';
 import { runNamespaceLifecycle } from './controllers/namespaces.ts';
 import { writeKubeconfig, type SandboxEndpoint } from './kubeconfig.ts';
 import { sandboxTls } from './tls.ts';
+import { SimClock } from './clock.ts';
+import { builtInTypes, type ClusterContext } from './controllers/context.ts';
+import { EventRecorder } from './controllers/events.ts';
+import { startCluster } from './controllers/index.ts';
+import { MetricsBoard } from './controllers/metrics.ts';
 
 export const SCENARIOS = ['empty'] as const;
 
@@ -27,7 +32,10 @@ export interface SandboxOptions {
   repairTornTail?: boolean;
   /** how many recent events a watch can resume from (older resourceVersions get 410 Gone) */
   watchHistorySize?: number;
-  now?: () => Date;
+  /** simulated seconds per real second for every controller and kubelet (default 1) */
+  timeScale?: number;
+  /** serve the API only: no scheduler, controllers or kubelets (objects stay as written) */
+  apiOnly?: boolean;
 }
 
 export interface Sandbox {
@@ -36,6 +44,9 @@ export interface Sandbox {
   service: ObjectService;
   server: ApiServer;
   logs: LogBook;
+  clock: SimClock;
+  /** the scheduler, controllers and kubelets see the cluster through this (absent with apiOnly) */
+  cluster?: ClusterContext;
   stop(): Promise<void>;
 }
 
@@ -63,7 +74,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!(SCENARIOS as readonly string[]).includes(scenario)) {
     throw new Error(`unknown scenario "${scenario}"; available: ${SCENARIOS.join(', ')}`);
   }
-  const now = options.now ?? (() => new Date());
+  const clock = new SimClock(options.timeScale ?? 1);
+  const now = (): Date => clock.now();
   const registry = new ResourceRegistry();
   const store = new Store(fieldExtractorFor, { historySize: options.watchHistorySize });
   let log: DurableLog | undefined;
@@ -99,11 +111,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tls = sandboxTls(options.dataDir);
   const token = sandboxToken(options.dataDir);
   const logs = new LogBook();
+  const metrics = new MetricsBoard();
   // a deleted pod's logs go with it, and `kubectl logs -f` on it ends
   service.onWrite('core/pods', (_type, pod, deleted) => {
     if (deleted) logs.forget(pod.metadata.namespace as string, pod.metadata.name as string);
   });
-  const server = new ApiServer({ service, token, tls, now, logs });
+  const server = new ApiServer({ service, token, tls, now, logs, metrics });
+  let cluster: ClusterContext | undefined;
+  let stopCluster = (): void => {};
+  if (!options.apiOnly) {
+    cluster = { service, clock, logs, metrics, types: builtInTypes(service), events: new EventRecorder(service, registry.get('', 'v1', 'events')!, clock) };
+    stopCluster = startCluster(cluster);
+  }
   const port = await server.listen(options.port ?? 0);
   const endpoint: SandboxEndpoint = { server: `https://127.0.0.1:${port}`, caCert: tls.caCert, token };
   if (options.kubeconfigPath) writeKubeconfig(options.kubeconfigPath, endpoint);
@@ -114,7 +133,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     service,
     server,
     logs,
+    clock,
+    cluster,
     async stop() {
+      stopCluster();
+      clock.stop();
       await server.close();
       await store.durable();
       await log?.close();

@@ -1,0 +1,93 @@
+// Events for every notable change, as core/v1 Events the way upstream's recorders write them: a repeat of the
+// same reason and message for the same object bumps count and lastTimestamp instead of adding an event.
+// Old events are removed (upstream keeps them for an hour), which also bounds memory in large scenarios.
+
+import type { KubeObject } from '../../domain/object.ts';
+import type { ObjectService } from '../apiserver/objects.ts';
+import type { ResourceType } from '../apiserver/resources.ts';
+import type { Clock } from '../clock.ts';
+
+export interface EventSource {
+  component: string;
+  host?: string;
+}
+
+const EVENT_TTL_MS = 60 * 60 * 1000;
+
+export class EventRecorder {
+  private readonly recent = new Map<string, { name: string; namespace: string; count: number; at: number }>();
+  private readonly order: string[] = [];
+
+  constructor(
+    private readonly service: ObjectService,
+    private readonly eventsType: ResourceType,
+    private readonly clock: Clock,
+    private readonly maxEvents = 20_000,
+  ) {}
+
+  /** Records `reason` for `object`; `type` is Normal or Warning. Never throws: events are best effort, as upstream. */
+  record(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, source: EventSource, fieldPath?: string): void {
+    const meta = object.metadata;
+    const namespace = meta.namespace || 'default';
+    const involved = {
+      kind: object.kind,
+      namespace: meta.namespace,
+      name: meta.name,
+      uid: meta.uid,
+      apiVersion: object.apiVersion,
+      resourceVersion: meta.resourceVersion,
+      ...(fieldPath ? { fieldPath } : {}),
+    };
+    const key = `${meta.uid}|${reason}|${message}|${source.component}`;
+    const now = this.clock.nowMs();
+    const time = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    try {
+      const seen = this.recent.get(key);
+      if (seen && now - seen.at < EVENT_TTL_MS) {
+        const existing = this.service.find(this.eventsType, seen.namespace, seen.name);
+        if (existing) {
+          seen.count++;
+          seen.at = now;
+          this.service.update(this.eventsType, seen.namespace, seen.name, { ...existing, count: seen.count, lastTimestamp: time });
+          return;
+        }
+      }
+      const name = `${meta.name}.${(now * 1000 + this.order.length).toString(16).slice(-16)}`;
+      this.service.create(this.eventsType, namespace, {
+        metadata: { name, namespace },
+        involvedObject: involved,
+        reason,
+        message,
+        source,
+        firstTimestamp: time,
+        lastTimestamp: time,
+        count: 1,
+        type,
+        eventTime: null,
+        reportingComponent: source.component,
+        reportingInstance: source.host ?? '',
+      });
+      this.recent.set(key, { name, namespace, count: 1, at: now });
+      this.order.push(key);
+      this.trim(now);
+    } catch {
+      // a lost event must never fail the change it describes
+    }
+  }
+
+  private trim(now: number): void {
+    while (this.order.length > 0) {
+      const key = this.order[0];
+      const oldest = this.recent.get(key);
+      if (oldest && this.order.length <= this.maxEvents && now - oldest.at < EVENT_TTL_MS) return;
+      this.order.shift();
+      if (!oldest) continue;
+      this.recent.delete(key);
+      try {
+        this.service.delete(this.eventsType, oldest.namespace, oldest.name);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
