@@ -94,7 +94,6 @@ export class SimClock implements Clock {
     this.armedFor = next;
     const delay = Math.max(0, (next - this.nowMs()) / this.timeScale);
     this.realTimer = setTimeout(() => this.fire(), Math.min(delay, 2 ** 31 - 1));
-    this.realTimer.unref();
   }
 
   private fire(): void {
