@@ -29,15 +29,15 @@ test('timers fire in simulated-time order, after the scaled real delay', async (
   clock.stop();
 });
 
-test('every() repeats until cancelled', async () => {
-  const clock = new SimClock(1000);
+test('every() repeats, a fixed delay apart, until cancelled', async () => {
+  const clock = new SimClock(10);
   let ticks = 0;
   const cancel = clock.every(100, () => ticks++);
   await clock.sleep(1050);
   cancel();
   const seen = ticks;
   await clock.sleep(500);
-  assert.ok(seen >= 9 && seen <= 11, `ticks ${seen}`);
+  assert.ok(seen >= 8 && seen <= 11, `ticks ${seen}`);
   assert.equal(ticks, seen);
   clock.stop();
 });
