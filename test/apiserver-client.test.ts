@@ -332,6 +332,9 @@ describe('bad input gets the right Status and changes nothing', () => {
     assert.equal(wrongKind.reason, 'BadRequest');
     const wrongNamespace = status(await raw('POST', path, { contentType: 'application/json', body: '{"metadata":{"name":"x","namespace":"kube-system"}}' }));
     assert.match(wrongNamespace.message, /does not match the namespace/);
+    const noType = await raw('POST', path, { body: '{"metadata":{"name":"untyped"}}' });
+    assert.equal(noType.status, 201, 'a body without Content-Type is read as JSON, as upstream');
+    await raw('DELETE', `${path}/untyped`);
     const yamlOk = await raw('POST', path, { contentType: 'application/yaml', body: 'metadata:\n  name: from-yaml\ndata:\n  k: v\n' });
     assert.equal(yamlOk.status, 201);
     await raw('DELETE', `${path}/from-yaml`);

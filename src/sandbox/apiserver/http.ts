@@ -46,7 +46,8 @@ export const OBJECT_BODY_TYPES = ['application/json', 'application/yaml', PROTOB
 
 /** Decodes a JSON, YAML or (when `allowed` lists it) Kubernetes protobuf body into a plain value. */
 export function decodeBody(body: Buffer, contentType: string | undefined, allowed: string[] = ['application/json', 'application/yaml']): any {
-  const type = mediaType(contentType);
+  // no Content-Type means the server's first supported type, JSON, as upstream's negotiation does
+  const type = mediaType(contentType) || 'application/json';
   if (isProtobufContentType(type) && allowed.includes(PROTOBUF_CONTENT_TYPE)) {
     try {
       return decodeKubernetesProtobuf(body);

@@ -1,6 +1,7 @@
 // The pod and workload subresources with behaviour of their own: eviction (PodDisruptionBudgets), binding, scale.
 
 import { isPlainObject, type KubeObject } from '../../domain/object.ts';
+import { bindPodToNode } from './binding.ts';
 import { parseEntry } from './store.ts';
 import { labelSelectorFromSpec, matchesLabels, selectorToString } from '../../domain/selectors.ts';
 import type { DeleteOptions, ObjectService } from './objects.ts';
@@ -66,18 +67,8 @@ export function evictPod(service: ObjectService, namespace: string, name: string
 
 /** POST pods/NAME/binding: what a scheduler does to place a pod. */
 export function bindPod(service: ObjectService, namespace: string, name: string, body: unknown, now: Date): object {
-  const podType = typeOf(service, '', 'v1', 'pods');
   if (!isPlainObject(body) || !isPlainObject(body.target) || !body.target.name) throw badRequest('a Binding needs target.name');
-  const pod = service.get(podType, namespace, name);
-  if (pod.spec?.nodeName) throw conflict(podType, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-  if (pod.metadata.deletionTimestamp) throw conflict(podType, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-  pod.spec.nodeName = body.target.name;
-  const conditions = (pod.status?.conditions ?? []).filter((c: any) => c.type !== 'PodScheduled');
-  conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z') });
-  pod.status = { ...pod.status, conditions };
-  // binding writes spec and status together, which no other write path may do
-  const next = service.update(podType, namespace, name, pod);
-  service.update(podType, namespace, name, { ...next, status: pod.status }, { subresource: 'status' });
+  bindPodToNode(service, typeOf(service, '', 'v1', 'pods'), namespace, name, body.target.name, now);
   return SUCCESS_STATUS;
 }
 

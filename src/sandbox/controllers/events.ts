@@ -16,7 +16,9 @@ const EVENT_TTL_MS = 60 * 60 * 1000;
 
 export class EventRecorder {
   private readonly recent = new Map<string, { name: string; namespace: string; count: number; at: number }>();
-  private readonly order: string[] = [];
+  /** keys in creation order; `head` is the oldest still kept (a queue without shifting the array) */
+  private order: string[] = [];
+  private head = 0;
 
   constructor(
     private readonly service: ObjectService,
@@ -76,11 +78,11 @@ export class EventRecorder {
   }
 
   private trim(now: number): void {
-    while (this.order.length > 0) {
-      const key = this.order[0];
+    while (this.head < this.order.length) {
+      const key = this.order[this.head];
       const oldest = this.recent.get(key);
-      if (oldest && this.order.length <= this.maxEvents && now - oldest.at < EVENT_TTL_MS) return;
-      this.order.shift();
+      if (oldest && this.order.length - this.head <= this.maxEvents && now - oldest.at < EVENT_TTL_MS) break;
+      this.head++;
       if (!oldest) continue;
       this.recent.delete(key);
       try {
@@ -88,6 +90,10 @@ export class EventRecorder {
       } catch {
         // already gone
       }
+    }
+    if (this.head > 4096 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
   }
 }
