@@ -20,13 +20,22 @@ import { builtInTypes, type ClusterContext } from './controllers/context.ts';
 import { EventRecorder } from './controllers/events.ts';
 import { startCluster } from './controllers/index.ts';
 import { MetricsBoard } from './controllers/metrics.ts';
+import { FaultInjector } from './apiserver/faults.ts';
+import { builtInScenarios, loadScenario, readScenario, type LoadedScenario } from './scenarios/loader.ts';
+import type { Scenario } from './scenarios/format.ts';
 
-export const SCENARIOS = ['empty'] as const;
+/** The built-in scenarios (src/sandbox/scenarios/*.yaml); `scenario` may also be a path to a YAML file. */
+export const SCENARIOS: readonly string[] = builtInScenarios();
 
 export interface SandboxOptions {
   port?: number;
   dataDir?: string;
-  scenario?: string;
+  /** a built-in scenario's name or a scenario file's path (default "empty"); or a scenario already read */
+  scenario?: string | Scenario;
+  /** values for the scenario's parameters (e.g. pool: nodes, podsPerNode) */
+  scenarioParams?: Record<string, string>;
+  /** faults the API server injects into clients' requests (see apiserver/faults.ts for the grammar) */
+  faults?: string;
   kubeconfigPath?: string;
   /** drop a torn final record of the data dir's log (a write that was never acknowledged) instead of refusing to start */
   repairTornTail?: boolean;
@@ -47,6 +56,10 @@ export interface Sandbox {
   clock: SimClock;
   /** the scheduler, controllers and kubelets see the cluster through this (absent with apiOnly) */
   cluster?: ClusterContext;
+  /** the scenario loaded at start (absent when a data dir already held a cluster) */
+  scenario?: LoadedScenario;
+  /** the API server's fault injector: reconfigure it, read its counts (also at GET /debug/faults) */
+  faults: FaultInjector;
   stop(): Promise<void>;
 }
 
@@ -70,19 +83,20 @@ function splitStorageKey(key: string): { resource: string } {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const scenario = options.scenario ?? 'empty';
-  if (!(SCENARIOS as readonly string[]).includes(scenario)) {
-    throw new Error(`unknown scenario "${scenario}"; available: ${SCENARIOS.join(', ')}`);
-  }
+  // read first, so that a bad scenario or fault spec fails before anything starts
+  const scenario = typeof options.scenario === 'object' ? options.scenario : readScenario(options.scenario ?? 'empty', options.scenarioParams);
+  const faults = new FaultInjector(options.faults ?? '');
   const clock = new SimClock(options.timeScale ?? 1);
   const now = (): Date => clock.now();
   const registry = new ResourceRegistry();
   const store = new Store(fieldExtractorFor, { historySize: options.watchHistorySize });
   let log: DurableLog | undefined;
+  let restored = false;
   if (options.dataDir) {
     const opened = await DurableLog.open(options.dataDir, { repairTornTail: options.repairTornTail, repairHint: 'rerun with --repair-torn-tail to drop it' });
     log = opened.log;
     for (const [key, json] of opened.state.objects) store.restore(splitStorageKey(key).resource, json);
+    restored = opened.state.objects.size > 0;
     store.setResourceVersion(opened.state.rv);
     log.setSnapshotProvider(() => {
       const objects = new Map<string, string>();
@@ -116,7 +130,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   service.onWrite('core/pods', (_type, pod, deleted) => {
     if (deleted) logs.forget(pod.metadata.namespace as string, pod.metadata.name as string);
   });
-  const server = new ApiServer({ service, token, tls, now, logs, metrics });
+  const server = new ApiServer({ service, token, tls, now, logs, metrics, faults });
   let cluster: ClusterContext | undefined;
   let stopCluster = (): void => {};
   if (!options.apiOnly) {
@@ -126,6 +140,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const port = await server.listen(options.port ?? 0);
   const endpoint: SandboxEndpoint = { server: `https://127.0.0.1:${port}`, caCert: tls.caCert, token };
   if (options.kubeconfigPath) writeKubeconfig(options.kubeconfigPath, endpoint);
+  // a data dir that already holds a cluster is started as it was left, not loaded again
+  let loaded: LoadedScenario | undefined;
+  if (!restored) {
+    try {
+      loaded = loadScenario(scenario, { service, events: cluster?.events, now, endpoint });
+      await store.durable();
+    } catch (error) {
+      stopCluster();
+      clock.stop();
+      await server.close();
+      await log?.close();
+      throw error;
+    }
+  }
 
   return {
     endpoint,
@@ -135,7 +163,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     logs,
     clock,
     cluster,
+    scenario: loaded,
+    faults,
     async stop() {
+      loaded?.stop();
       stopCluster();
       clock.stop();
       await server.close();

@@ -17,6 +17,7 @@ import {
   legacyResourceList,
   wantsAggregated,
 } from './discovery.ts';
+import { applyFault, requestVerb, serveFaultsDebug, type FaultInjector } from './faults.ts';
 import { decodeBody, mediaType, OBJECT_BODY_TYPES, readBody, sendError, sendJson, sendObject, TABLE_CONTENT_TYPE, wantsTable } from './http.ts';
 import { LogBook, serveLogs } from './logs.ts';
 import { encodeContinue, ObjectService, PATCH_CONTENT_TYPES, type DeleteOptions, type WriteOptions } from './objects.ts';
@@ -43,6 +44,8 @@ export interface ApiServerOptions {
   now: () => Date;
   logs?: LogBook;
   metrics?: MetricsSource;
+  /** --faults: errors, latency and dropped watches injected into resource requests */
+  faults?: FaultInjector;
 }
 
 interface Route {
@@ -120,6 +123,7 @@ export class ApiServer {
       return;
     }
     if (path === '/version') return sendObject(res, 200, KUBERNETES_VERSION);
+    if (path === '/debug/faults' && this.options.faults) return serveFaultsDebug(this.options.faults, req, res);
     if (segments[0] === 'openapi') return this.openApi(res, segments);
     if (segments[0] === 'api' || segments[0] === 'apis') {
       const core = segments[0] === 'api';
@@ -199,6 +203,9 @@ export class ApiServer {
       fieldManager: query.get('fieldManager') ?? undefined,
       fieldValidation: query.get('fieldValidation') ?? undefined,
     });
+    const watching = query.get('watch') === 'true' || query.get('watch') === '1';
+    const verb = requestVerb(req.method ?? '', name !== undefined, watching);
+    const dropWatchAfterMs = verb && this.options.faults?.active ? await applyFault(this.options.faults, { verb, resource: type.resource, group: type.group, subresource }, name) : undefined;
     const dryRunValues = query.getAll('dryRun').filter((v) => v !== 'All');
     if (dryRunValues.length > 0) throw badRequest(`dryRun: Unsupported value: "${dryRunValues[0]}": supported values: "All"`);
     const respond = async (code: number, object: unknown): Promise<void> => {
@@ -217,7 +224,7 @@ export class ApiServer {
           this.allow(type, query.get('watch') === 'true' || query.get('watch') === '1' ? 'watch' : 'list');
           if (query.get('watch') === 'true' || query.get('watch') === '1') {
             const filter = service.filterFor(type, { labelSelector: query.get('labelSelector') ?? undefined, fieldSelector: query.get('fieldSelector') ?? undefined });
-            return serveWatch(service.store, res, { type, namespace, filter, query, table: wantsTable(req.headers.accept), now });
+            return serveWatch(service.store, res, { type, namespace, filter, query, table: wantsTable(req.headers.accept), now, dropAfterMs: dropWatchAfterMs });
           }
           return this.list(req, res, route, query);
         }

@@ -19,6 +19,8 @@ export interface WatchRequest {
   now: () => Date;
   /** seconds between bookmarks when the client allows them */
   bookmarkInterval?: number;
+  /** an injected fault (--faults): cut the connection abruptly after this many milliseconds */
+  dropAfterMs?: number;
 }
 
 /** Slow watchers are dropped, as upstream does, rather than buffering without bound. */
@@ -140,4 +142,5 @@ export function serveWatch(store: Store, res: ServerResponse, request: WatchRequ
     timers.push(interval);
   }
   if (timeoutSeconds !== undefined && timeoutSeconds > 0) timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  if (request.dropAfterMs !== undefined) timers.push(setTimeout(() => res.destroy(), request.dropAfterMs));
 }
