@@ -3,9 +3,7 @@
 // node --import tsx bench/kubelet-fleet.ts [nodes] [seconds]
 
 import { startSandbox } from '../src/sandbox/sandbox.ts';
-import { builtInTypes, type ClusterContext } from '../src/sandbox/controllers/context.ts';
-import { EventRecorder } from '../src/sandbox/controllers/events.ts';
-import { MetricsBoard } from '../src/sandbox/controllers/metrics.ts';
+import { createClusterContext, type ClusterContext } from '../src/sandbox/controllers/context.ts';
 import { KubeletFleet } from '../src/sandbox/kubelet/fleet.ts';
 import { startNodeLifecycle } from '../src/sandbox/controllers/nodelifecycle.ts';
 
@@ -15,8 +13,7 @@ const seconds = Number(process.argv[3] ?? 20);
 async function measure(timeScale: number): Promise<Record<string, number>> {
   const sandbox = await startSandbox({ apiOnly: true, timeScale });
   const { service, clock, logs } = sandbox;
-  const types = builtInTypes(service);
-  const ctx: ClusterContext = { service, clock, logs, metrics: new MetricsBoard(), types, events: new EventRecorder(service, types.events, clock) };
+  const ctx: ClusterContext = createClusterContext(service, clock, { logs });
   const fleet = new KubeletFleet(ctx);
   const stops = [fleet.start(), startNodeLifecycle(ctx)];
   const writes = { leases: 0, nodes: 0, events: 0 };
@@ -25,7 +22,7 @@ async function measure(timeScale: number): Promise<Record<string, number>> {
   service.store.watch('core/events', () => writes.events++);
 
   const createStart = performance.now();
-  for (let i = 0; i < nodes; i++) service.create(types.nodes, '', { metadata: { name: `node-${i}`, annotations: { 'sandbox.kmaint.io/simulated': 'true' } } });
+  for (let i = 0; i < nodes; i++) service.create(ctx.types.nodes, '', { metadata: { name: `node-${i}`, annotations: { 'sandbox.kmaint.io/simulated': 'true' } } });
   const ready = (): number => service.store.list('core/nodes').entries.filter((e) => e.json.includes('"KubeletReady"')).length;
   while (ready() < nodes) await new Promise((r) => setTimeout(r, 100));
   const readyMs = performance.now() - createStart;

@@ -7,9 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { KubeObject } from '../src/domain/object.ts';
 import { ClusterState } from '../src/domain/placement.ts';
 import { startSandbox } from '../src/sandbox/sandbox.ts';
-import { builtInTypes, type ClusterContext } from '../src/sandbox/controllers/context.ts';
-import { EventRecorder } from '../src/sandbox/controllers/events.ts';
-import { MetricsBoard } from '../src/sandbox/controllers/metrics.ts';
+import { builtInTypes, createClusterContext, type ClusterContext } from '../src/sandbox/controllers/context.ts';
 import { startScheduler, type SchedulerStats } from '../src/sandbox/controllers/scheduler.ts';
 
 export interface SchedulerThroughput {
@@ -68,7 +66,7 @@ export async function measureSchedulerThroughput(nodeCount = 5000, podCount = 20
     const types = builtInTypes(sandbox.service);
     for (const n of nodes) sandbox.service.create(types.nodes, '', n);
     for (const p of pods) sandbox.service.create(types.pods, 'default', p);
-    const ctx: ClusterContext = { service: sandbox.service, clock: sandbox.clock, logs: sandbox.logs, metrics: new MetricsBoard(), types, events: new EventRecorder(sandbox.service, types.events, sandbox.clock) };
+    const ctx: ClusterContext = createClusterContext(sandbox.service, sandbox.clock, { logs: sandbox.logs });
     const stats: SchedulerStats = { scheduled: 0, failedAttempts: 0 };
     const started = performance.now();
     const stop = startScheduler(ctx, stats);

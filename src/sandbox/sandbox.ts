@@ -16,8 +16,7 @@ import { runNamespaceLifecycle } from './controllers/namespaces.ts';
 import { writeKubeconfig, type SandboxEndpoint } from './kubeconfig.ts';
 import { sandboxTls } from './tls.ts';
 import { SimClock } from './clock.ts';
-import { builtInTypes, type ClusterContext } from './controllers/context.ts';
-import { EventRecorder } from './controllers/events.ts';
+import { createClusterContext, type ClusterContext } from './controllers/context.ts';
 import { startCluster } from './controllers/index.ts';
 import { MetricsBoard } from './controllers/metrics.ts';
 import { FaultInjector } from './apiserver/faults.ts';
@@ -134,7 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let cluster: ClusterContext | undefined;
   let stopCluster = (): void => {};
   if (!options.apiOnly) {
-    cluster = { service, clock, logs, metrics, types: builtInTypes(service), events: new EventRecorder(service, registry.get('', 'v1', 'events')!, clock) };
+    cluster = createClusterContext(service, clock, { logs, metrics });
     stopCluster = startCluster(cluster);
   }
   const port = await server.listen(options.port ?? 0);

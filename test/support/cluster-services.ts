@@ -3,9 +3,7 @@
 // those parts by writing pods and their status themselves.
 
 import type { KubeObject } from '../../src/domain/object.ts';
-import { builtInTypes, type ClusterContext } from '../../src/sandbox/controllers/context.ts';
-import { EventRecorder } from '../../src/sandbox/controllers/events.ts';
-import { MetricsBoard } from '../../src/sandbox/controllers/metrics.ts';
+import { createClusterContext, type ClusterContext } from '../../src/sandbox/controllers/context.ts';
 import { startClusterServices } from '../../src/sandbox/controllers/services.ts';
 import { testSandbox, type TestSandbox } from './sandbox.ts';
 
@@ -16,14 +14,7 @@ export interface ServicesSandbox extends TestSandbox {
 export async function servicesSandbox(): Promise<ServicesSandbox> {
   const sandbox = await testSandbox({ apiOnly: true });
   const { service, clock, logs } = sandbox;
-  const ctx: ClusterContext = {
-    service,
-    clock,
-    logs,
-    metrics: new MetricsBoard(),
-    types: builtInTypes(service),
-    events: new EventRecorder(service, service.registry.get('', 'v1', 'events')!, clock),
-  };
+  const ctx: ClusterContext = createClusterContext(service, clock, { logs });
   const stop = startClusterServices(ctx);
   return {
     ...sandbox,

@@ -1,12 +1,12 @@
 // What every in-process controller and simulated kubelet gets: the object service (the same semantics as the
 // HTTP API), the simulated clock, the event recorder, container logs and the metrics board.
 
-import type { LogBook } from '../apiserver/logs.ts';
+import { LogBook } from '../apiserver/logs.ts';
 import type { ObjectService } from '../apiserver/objects.ts';
 import type { ResourceType } from '../apiserver/resources.ts';
 import type { Clock } from '../clock.ts';
-import type { EventRecorder } from './events.ts';
-import type { MetricsBoard } from './metrics.ts';
+import { EventRecorder } from './events.ts';
+import { MetricsBoard } from './metrics.ts';
 
 export interface BuiltInTypes {
   namespaces: ResourceType;
@@ -69,5 +69,17 @@ export function builtInTypes(service: ObjectService): BuiltInTypes {
     podDisruptionBudgets: get('policy', 'v1', 'poddisruptionbudgets'),
     leases: get('coordination.k8s.io', 'v1', 'leases'),
     horizontalPodAutoscalers: get('autoscaling', 'v2', 'horizontalpodautoscalers'),
+  };
+}
+
+/** The context for a sandbox's service and clock, with fresh logs and metrics unless given. */
+export function createClusterContext(service: ObjectService, clock: Clock, parts: { logs?: LogBook; metrics?: MetricsBoard } = {}): ClusterContext {
+  return {
+    service,
+    clock,
+    logs: parts.logs ?? new LogBook(),
+    metrics: parts.metrics ?? new MetricsBoard(),
+    types: builtInTypes(service),
+    events: new EventRecorder(service, clock),
   };
 }

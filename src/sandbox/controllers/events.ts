@@ -4,7 +4,7 @@
 
 import type { KubeObject } from '../../domain/object.ts';
 import type { ObjectService } from '../apiserver/objects.ts';
-import type { ResourceType } from '../apiserver/resources.ts';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 
 export interface EventSource {
@@ -13,16 +13,18 @@ export interface EventSource {
 }
 
 const EVENT_TTL_MS = 60 * 60 * 1000;
+/** storage key of core/v1 events */
+const EVENTS = 'core/events';
 
 export class EventRecorder {
   private readonly recent = new Map<string, { name: string; namespace: string; count: number; at: number }>();
   /** keys in creation order; `head` is the oldest still kept (a queue without shifting the array) */
   private order: string[] = [];
   private head = 0;
+  private sequence = 0;
 
   constructor(
     private readonly service: ObjectService,
-    private readonly eventsType: ResourceType,
     private readonly clock: Clock,
     private readonly maxEvents = 20_000,
   ) {}
@@ -43,20 +45,26 @@ export class EventRecorder {
     const key = `${meta.uid}|${reason}|${message}|${source.component}`;
     const now = this.clock.nowMs();
     const time = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const store = this.service.store;
     try {
       const seen = this.recent.get(key);
       if (seen && now - seen.at < EVENT_TTL_MS) {
-        const existing = this.service.find(this.eventsType, seen.namespace, seen.name);
+        const existing = store.getObject(EVENTS, seen.namespace, seen.name);
         if (existing) {
           seen.count++;
           seen.at = now;
-          this.service.update(this.eventsType, seen.namespace, seen.name, { ...existing, count: seen.count, lastTimestamp: time });
+          store.put(EVENTS, { ...existing, count: seen.count, lastTimestamp: time });
           return;
         }
       }
-      const name = `${meta.name}.${(now * 1000 + this.order.length).toString(16).slice(-16)}`;
-      this.service.create(this.eventsType, namespace, {
-        metadata: { name, namespace },
+      // upstream names events <object>.<unix nanoseconds in hex>; the sequence keeps names unique within a millisecond
+      const name = `${meta.name}.${(BigInt(Math.floor(now)) * 1_000_000n + BigInt(this.sequence++ % 1_000_000)).toString(16)}`;
+      // events are written straight to the store: nothing in them needs the API's validation or defaults, and a
+      // large scenario records several for each of its 150,000 pods
+      store.put(EVENTS, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace, uid: randomUUID(), creationTimestamp: time },
         involvedObject: involved,
         reason,
         message,
@@ -85,11 +93,7 @@ export class EventRecorder {
       this.head++;
       if (!oldest) continue;
       this.recent.delete(key);
-      try {
-        this.service.delete(this.eventsType, oldest.namespace, oldest.name);
-      } catch {
-        // already gone
-      }
+      this.service.store.remove(EVENTS, oldest.namespace, oldest.name);
     }
     if (this.head > 4096 && this.head * 2 > this.order.length) {
       this.order = this.order.slice(this.head);

@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../domain/object.ts';
 import { kubectlFor } from '../../../test/support/kubectl.ts';
 import { testSandbox, type TestSandbox } from '../../../test/support/sandbox.ts';
-import { builtInTypes, type ClusterContext } from './context.ts';
-import { EventRecorder } from './events.ts';
+import { createClusterContext, type ClusterContext } from './context.ts';
 import type { Stop } from './index.ts';
-import { MetricsBoard } from './metrics.ts';
 import { startScheduler, type SchedulerStats } from './scheduler.ts';
 
 async function eventually<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
@@ -44,8 +42,7 @@ describe('scheduler in a sandbox', () => {
 
   before(async () => {
     sandbox = await testSandbox({ apiOnly: true, timeScale: 20 });
-    const types = builtInTypes(sandbox.service);
-    ctx = { service: sandbox.service, clock: sandbox.clock, logs: sandbox.logs, metrics: new MetricsBoard(), types, events: new EventRecorder(sandbox.service, types.events, sandbox.clock) };
+    ctx = createClusterContext(sandbox.service, sandbox.clock, { logs: sandbox.logs });
     stop = startScheduler(ctx, stats);
     k = kubectlFor(sandbox.kubeconfig);
   });
