@@ -138,7 +138,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const port = await server.listen(options.port ?? 0);
   const endpoint: SandboxEndpoint = { server: `https://127.0.0.1:${port}`, caCert: tls.caCert, token };
-  if (options.kubeconfigPath) writeKubeconfig(options.kubeconfigPath, endpoint);
   // a data dir that already holds a cluster is started as it was left, not loaded again
   let loaded: LoadedScenario | undefined;
   if (!restored) {
@@ -153,6 +152,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       throw error;
     }
   }
+  // written last: whoever waits for the kubeconfig finds the server answering with its scenario loaded
+  if (options.kubeconfigPath) writeKubeconfig(options.kubeconfigPath, endpoint);
 
   return {
     endpoint,
