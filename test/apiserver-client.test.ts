@@ -223,8 +223,15 @@ describe('pods: binding, eviction and graceful deletion', () => {
     assert.ok(pdb.status.disruptedPods.guarded);
   });
 
-  test('a pod covered by two budgets cannot be evicted (500, as upstream)', async () => {
+  test('a pending pod is evicted without a budget check, as upstream', async () => {
+    await core.createNamespacedPod({ namespace: 'default', body: pod('not-started', { app: 'guarded' }) });
+    const response = await raw('POST', '/api/v1/namespaces/default/pods/not-started/eviction', { contentType: 'application/json', body: JSON.stringify({ metadata: { name: 'not-started' } }) });
+    assert.equal(response.status, 201, response.body);
+  });
+
+  test('a running pod covered by two budgets cannot be evicted (500, as upstream)', async () => {
     await core.createNamespacedPod({ namespace: 'default', body: pod('double', { app: 'double', tier: 'x' }) });
+    await raw('PATCH', '/api/v1/namespaces/default/pods/double/status', { contentType: 'application/merge-patch+json', body: '{"status":{"phase":"Running"}}' });
     for (const [name, selector] of [['by-app', { app: 'double' }], ['by-tier', { tier: 'x' }]] as const) {
       await raw('POST', '/apis/policy/v1/namespaces/default/poddisruptionbudgets', { contentType: 'application/json', body: JSON.stringify({ metadata: { name }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }) });
     }

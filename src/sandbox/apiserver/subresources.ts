@@ -27,8 +27,9 @@ export function evictPod(service: ObjectService, namespace: string, name: string
   const deleteOptions: DeleteOptions = isPlainObject(body.deleteOptions) ? body.deleteOptions : {};
   const pod = service.get(podType, namespace, name);
 
-  const terminal = ['Succeeded', 'Failed'].includes(pod.status?.phase);
-  if (terminal || pod.metadata.deletionTimestamp) {
+  // as upstream's canIgnorePDB: finished, not yet started and already terminating pods go without a budget check
+  const ignoresBudget = ['Succeeded', 'Failed', 'Pending'].includes(pod.status?.phase ?? 'Pending');
+  if (ignoresBudget || pod.metadata.deletionTimestamp) {
     service.delete(podType, namespace, name, deleteOptions);
     return SUCCESS_STATUS;
   }
@@ -43,15 +44,17 @@ export function evictPod(service: ObjectService, namespace: string, name: string
   if (budgets.length === 1) {
     const pdb = budgets[0];
     const status = pdb.status ?? {};
-    const tooManyRequests = (message: string): ApiError =>
+    const tooManyRequests = (message: string, retryAfterSeconds?: number): ApiError =>
       new ApiError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
         causes: [{ reason: 'DisruptionBudget', message }],
+        ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
       });
     if ((status.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1)) {
-      throw tooManyRequests(`The disruption budget ${pdb.metadata.name} is still being processed by the server.`);
+      throw tooManyRequests(`The disruption budget ${pdb.metadata.name} is still being processed by the server.`, 10);
     }
     const policy = pdb.spec?.unhealthyPodEvictionPolicy ?? 'IfHealthyBudget';
-    const unhealthyMayGo = !isReady(pod) && (policy === 'AlwaysAllow' || (status.currentHealthy ?? 0) >= (status.desiredHealthy ?? 0));
+    const desired = status.desiredHealthy ?? 0;
+    const unhealthyMayGo = !isReady(pod) && (policy === 'AlwaysAllow' || ((status.currentHealthy ?? 0) >= desired && desired > 0));
     if (!unhealthyMayGo) {
       if ((status.disruptionsAllowed ?? 0) <= 0) {
         throw tooManyRequests(`The disruption budget ${pdb.metadata.name} needs ${status.desiredHealthy ?? 0} healthy pods and has ${status.currentHealthy ?? 0} currently`);
