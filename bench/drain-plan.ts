@@ -2,13 +2,13 @@
 // Deployments x 150 replicas in 20 namespaces, 30 pods a node), with a PodDisruptionBudget on every tenth
 // Deployment: planning 1 node and 500 nodes. Goal: <= 2 s and <= 1.5 GiB RSS each.
 //
-//   node --import tsx src/domain/drain/plan.scale.ts [nodes] [deployments] [replicas]
+//   node --import tsx bench/drain-plan.ts [nodes] [deployments] [replicas]
 //
 // Prints one JSON line per case. The snapshot is generated in memory; reading it from an API server is not
 // timed here.
 
-import type { KubeObject } from '../object.ts';
-import { planDrain, type ClusterSnapshot } from './plan.ts';
+import type { KubeObject } from '../src/domain/object.ts';
+import { planDrain, type ClusterSnapshot } from '../src/domain/drain/plan.ts';
 
 export function largeSnapshot(nodeCount = 5000, deploymentCount = 1000, replicas = 150, namespaceCount = 20): ClusterSnapshot {
   const nodes: KubeObject[] = [];
@@ -85,7 +85,7 @@ function measure(snapshot: ClusterSnapshot, targets: string[]): Record<string, u
   };
 }
 
-if (process.argv[1]?.endsWith('plan.scale.ts')) {
+if (process.argv[1]?.endsWith('drain-plan.ts')) {
   const [nodes, deployments, replicas] = process.argv.slice(2).map(Number);
   const t0 = performance.now();
   const snapshot = largeSnapshot(nodes || undefined, deployments || undefined, replicas || undefined);
