@@ -7,6 +7,7 @@ import { registerDemo } from './demo.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerVersion } from './version.ts';
 import { registerApiResources } from './api-resources.ts';
+import { registerNode } from './node.ts';
 
 export function buildProgram(): Command {
   const program = new Command('kmaint')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerVersion(program);
   registerApiResources(program);
   registerDemo(program);
+  registerNode(program);
   return program;
 }
 
