@@ -111,6 +111,8 @@ export class ApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // responses carry the simulated time, which clients compare timestamps (Lease renewals, ages) against
+    res.setHeader('Date', this.options.now().toUTCString());
     const url = new URL(req.url ?? '/', 'https://sandbox');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (!UNAUTHENTICATED_PATHS.has(path) && !this.authenticated(req)) throw unauthorized();

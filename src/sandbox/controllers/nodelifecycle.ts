@@ -23,6 +23,8 @@ export interface NodeLifecycleOptions {
 
 export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
+/** a cordoned node carries this taint, as upstream's TaintNodeByCondition adds it */
+export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 const LEASE_NAMESPACE = 'kube-node-lease';
 const SIMULATED = 'sandbox.kmaint.io/simulated';
 const CONDITION_TYPES = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
@@ -84,6 +86,12 @@ export function taintsForReady(ready: string | undefined): Array<{ key: string; 
   if (ready === 'Unknown') return [{ key: TAINT_UNREACHABLE, effect: 'NoSchedule' }, { key: TAINT_UNREACHABLE, effect: 'NoExecute' }];
   if (ready === 'False') return [{ key: TAINT_NOT_READY, effect: 'NoSchedule' }, { key: TAINT_NOT_READY, effect: 'NoExecute' }];
   return [];
+}
+
+function lifecycleTaints(ready: string | undefined, unschedulable: boolean): Array<{ key: string; effect: string }> {
+  const taints = taintsForReady(ready);
+  if (unschedulable) taints.push({ key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' });
+  return taints;
 }
 
 function timestamp(ms: number): string {
@@ -246,11 +254,11 @@ class NodeLifecycle {
     }
   }
 
-  /** Keeps the lifecycle taints in line with the Ready condition; other taints are left alone. */
+  /** Keeps the lifecycle taints in line with the Ready condition and cordoning; other taints are left alone. */
   private applyTaints(node: KubeObject, ready: string | undefined, now: number): KubeObject {
     const current: Taint[] = node.spec?.taints ?? [];
-    const lifecycle = (t: Taint): boolean => t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY;
-    const wanted = taintsForReady(ready);
+    const lifecycle = (t: Taint): boolean => t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY || t.key === TAINT_UNSCHEDULABLE;
+    const wanted = lifecycleTaints(ready, node.spec?.unschedulable === true);
     const kept = current.filter((t) => !lifecycle(t));
     const next: Taint[] = [...kept];
     for (const want of wanted) {
