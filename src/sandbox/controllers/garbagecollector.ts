@@ -52,6 +52,8 @@ export function ownerReferencesOf(entry: Entry): OwnerReference[] {
 interface Indexed {
   /** owner uids, in reference order */
   owners: string[];
+  /** owner names, as referenced */
+  names: string[];
 }
 
 export function startGarbageCollector(ctx: ClusterContext): Stop {
@@ -61,14 +63,19 @@ export function startGarbageCollector(ctx: ClusterContext): Stop {
   const dependents = new Map<ObjectKey, Indexed>();
   /** owner uid -> dependents naming it */
   const byOwner = new Map<string, Set<ObjectKey>>();
+  /** owner name -> how many references name it: a deleted object no reference names is nobody's owner */
+  const ownerNames = new Map<string, number>();
   /** storage key -> a type to read and write it with */
   const typesByResource = new Map<string, ResourceType>();
   const watched = new Map<string, () => void>();
   let stopped = false;
 
   const index = (key: ObjectKey, refs: readonly OwnerReference[]): void => {
-    const owners = refs.map((ref) => ref.uid).filter((uid) => typeof uid === 'string');
+    const named = refs.filter((ref) => typeof ref.uid === 'string');
+    const owners = named.map((ref) => ref.uid);
+    const names = named.map((ref) => String(ref.name));
     const before = dependents.get(key);
+    if (before && sameStrings(before.owners, owners) && sameStrings(before.names, names)) return;
     if (before) {
       for (const uid of before.owners) {
         if (owners.includes(uid)) continue;
@@ -76,12 +83,18 @@ export function startGarbageCollector(ctx: ClusterContext): Stop {
         set?.delete(key);
         if (set?.size === 0) byOwner.delete(uid);
       }
+      for (const name of before.names) {
+        const count = (ownerNames.get(name) ?? 0) - 1;
+        if (count > 0) ownerNames.set(name, count);
+        else ownerNames.delete(name);
+      }
     }
+    for (const name of names) ownerNames.set(name, (ownerNames.get(name) ?? 0) + 1);
     if (owners.length === 0) {
       dependents.delete(key);
       return;
     }
-    dependents.set(key, { owners });
+    dependents.set(key, { owners, names });
     for (const uid of owners) {
       let set = byOwner.get(uid);
       if (!set) byOwner.set(uid, (set = new Set()));
@@ -217,7 +230,7 @@ export function startGarbageCollector(ctx: ClusterContext): Stop {
     const before = dependents.get(key)?.owners ?? [];
     if (event.type === 'DELETED') {
       index(key, []);
-      if (byOwner.size > 0) {
+      if (ownerNames.has(entry.name)) {
         const uid = parseEntry(entry).metadata.uid as string;
         for (const dependentKey of byOwner.get(uid) ?? []) dependentsQueue.add(dependentKey);
       }
@@ -297,6 +310,12 @@ export function startGarbageCollector(ctx: ClusterContext): Stop {
     dependentsQueue.stop();
     ownersQueue.stop();
   };
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function ignoreGone<T>(write: () => T): T | undefined {

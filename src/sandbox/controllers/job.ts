@@ -99,7 +99,7 @@ export function startJobController(ctx: ClusterContext, shared: WorkloadShared):
         } else {
           const granted = shared.budget.take(diff);
           for (let i = 0; i < granted; i++) {
-            const created = ctx.service.create(types.pods, namespace, podFromTemplate(job.spec?.template, job));
+            const created = ctx.service.create(types.pods, namespace, podFromTemplate(job.spec?.template, job), { bodyOwned: true });
             events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
           }
           if (granted < diff) requeueSoon(queue, key);

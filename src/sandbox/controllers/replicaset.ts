@@ -139,7 +139,7 @@ function startReplicaController(ctx: ClusterContext, shared: WorkloadShared, kin
     return undefined;
   };
 
-  const createPod = (owner: KubeObject): KubeObject => ctx.service.create(ctx.types.pods, owner.metadata.namespace ?? '', podFromTemplate(owner.spec?.template, owner));
+  const createPod = (owner: KubeObject): KubeObject => ctx.service.create(ctx.types.pods, owner.metadata.namespace ?? '', podFromTemplate(owner.spec?.template, owner), { bodyOwned: true });
 
   const enqueue = (namespace: string, name: string): void => queue.add(keyOf(namespace, name));
   shared.podOwners.set(kind.kind, enqueue);

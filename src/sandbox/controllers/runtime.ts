@@ -30,6 +30,8 @@ export interface WorkQueueOptions {
   maxBackoffMs?: number;
   /** keys reconciled per turn of the event loop before yielding */
   batch?: number;
+  /** real milliseconds of reconciling per turn of the event loop before yielding (besides `batch`) */
+  budgetMs?: number;
 }
 
 /**
@@ -77,6 +79,8 @@ export class WorkQueue {
 
   private async drain(): Promise<void> {
     const batch = this.options.batch ?? 500;
+    const budgetMs = this.options.budgetMs;
+    const started = budgetMs === undefined ? 0 : performance.now();
     let done = 0;
     while (this.pending.size > 0 && !this.stopped) {
       const key = this.pending.values().next().value as string;
@@ -87,7 +91,7 @@ export class WorkQueue {
       } catch (error) {
         this.retry(key, error);
       }
-      if (++done >= batch && this.pending.size > 0) {
+      if ((++done >= batch || (budgetMs !== undefined && performance.now() - started >= budgetMs)) && this.pending.size > 0) {
         setImmediate(() => void this.drain());
         return;
       }

@@ -4,10 +4,11 @@
 
 import { isPlainObject, type KubeObject, type OwnerReference } from '../../domain/object.ts';
 import { jsonEqual } from '../../domain/patch.ts';
-import { parseEntry, type EventType } from '../apiserver/store.ts';
+import { parseEntry, type Entry, type EventType } from '../apiserver/store.ts';
 import { storageKeyOf, type ResourceType } from '../apiserver/resources.ts';
 import type { ClusterContext } from './context.ts';
-import { onChange, type WorkQueue } from './runtime.ts';
+import { ownerReferencesOf } from './garbagecollector.ts';
+import { keyOf, onChange, type WorkQueue } from './runtime.ts';
 
 // ------------------------------------------------------------------------------------------------
 // indexes
@@ -26,20 +27,34 @@ export interface Owned {
 export type IndexListener<T> = (current: T | undefined, previous: T | undefined, type: EventType) => void;
 
 /**
+ * Summarizes a changed object from its stored entry and its previous summary without parsing all of it, or
+ * returns undefined when it cannot tell (then the object is parsed).
+ */
+export type EntrySummarizer<T> = (entry: Entry, previous: T) => T | undefined;
+
+/**
  * Objects of one type indexed by their controller's uid (and orphans by namespace), maintained from the
  * store's synchronous change events. Listeners run inside the write: they may only look and enqueue.
  */
 export class OwnedIndex<T extends Owned> {
   readonly byUid = new Map<string, T>();
+  /** namespace/name -> the summary, to find a changed object's previous summary without parsing it */
+  private readonly byKey = new Map<string, T>();
   private readonly byOwner = new Map<string, Map<string, T>>();
   private readonly orphansByNamespace = new Map<string, Map<string, T>>();
   private readonly listeners: IndexListener<T>[] = [];
   private readonly unsubscribe: () => void;
 
-  constructor(ctx: ClusterContext, type: ResourceType, private readonly summarize: (object: KubeObject) => T) {
+  constructor(
+    ctx: ClusterContext,
+    type: ResourceType,
+    private readonly summarize: (object: KubeObject) => T,
+    private readonly summarizeChange?: EntrySummarizer<T>,
+  ) {
     for (const entry of ctx.service.store.list(storageKeyOf(type)).entries) this.put(summarize(parseEntry(entry)));
     this.unsubscribe = onChange(ctx, type, (event) => {
-      const current = this.summarize(parseEntry(event.entry));
+      const known = event.type === 'MODIFIED' && this.summarizeChange ? this.byKey.get(keyOf(event.entry.namespace, event.entry.name)) : undefined;
+      const current = (known && this.summarizeChange?.(event.entry, known)) || this.summarize(parseEntry(event.entry));
       const previous = this.byUid.get(current.uid);
       if (previous) this.remove(previous);
       if (event.type !== 'DELETED') this.put(current);
@@ -74,12 +89,15 @@ export class OwnedIndex<T extends Owned> {
 
   private put(item: T): void {
     this.byUid.set(item.uid, item);
+    this.byKey.set(keyOf(item.namespace, item.name), item);
     const bucket = item.owner ? this.bucket(this.byOwner, item.owner.uid) : this.bucket(this.orphansByNamespace, item.namespace);
     bucket.set(item.uid, item);
   }
 
   private remove(item: T): void {
     this.byUid.delete(item.uid);
+    const objectKey = keyOf(item.namespace, item.name);
+    if (this.byKey.get(objectKey) === item) this.byKey.delete(objectKey);
     const map = item.owner ? this.byOwner : this.orphansByNamespace;
     const key = item.owner ? item.owner.uid : item.namespace;
     const bucket = map.get(key);
@@ -138,6 +156,61 @@ export function summarizePod(pod: KubeObject): PodInfo {
     deletionCost: Number.isFinite(cost) ? cost : 0,
     completionIndex: pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index'],
   };
+}
+
+const DELETION_TIMESTAMP = Buffer.from('"deletionTimestamp"');
+const DELETION_COST = Buffer.from('controller.kubernetes.io/pod-deletion-cost');
+const COMPLETION_INDEX = Buffer.from('batch.kubernetes.io/job-completion-index');
+const TOP_LEVEL_STATUS = Buffer.from(',"status":{');
+
+/**
+ * A changed pod's summary from its entry: what a change can alter (labels, owner references, node, status) is
+ * read from the entry's fields and the status alone; what it cannot (uid, creation, affinity) is kept. Pods
+ * being deleted or carrying the annotations the summary reads are parsed whole.
+ */
+export function summarizePodChange(entry: Entry, previous: PodInfo): PodInfo | undefined {
+  const json = entry.json;
+  if (json.includes(DELETION_TIMESTAMP) || json.includes(DELETION_COST) || json.includes(COMPLETION_INDEX)) return undefined;
+  const status = topLevelStatus(json);
+  if (!isPlainObject(status)) return undefined;
+  const conditions: any[] = Array.isArray(status.conditions) ? status.conditions : [];
+  const ready = conditions.find((c: any) => c?.type === 'Ready');
+  const isReady = ready?.status === 'True';
+  let restarts = 0;
+  for (const c of Array.isArray(status.containerStatuses) ? status.containerStatuses : []) restarts += c?.restartCount ?? 0;
+  const nodeName = entry.fields['spec.nodeName'] ?? '';
+  return {
+    uid: previous.uid,
+    namespace: entry.namespace,
+    name: entry.name,
+    labels: entry.labels ?? {},
+    owner: ownerReferencesOf(entry).find((ref) => ref.controller === true),
+    deleting: false,
+    phase: typeof status.phase === 'string' ? status.phase : '',
+    ready: isReady,
+    readySince: isReady ? Date.parse(ready.lastTransitionTime ?? '') : NaN,
+    nodeName,
+    // spec.nodeName is only ever set once, and the affinity never changes
+    targetNode: nodeName || previous.targetNode,
+    created: previous.created,
+    restarts,
+    deletionCost: 0,
+    completionIndex: undefined,
+  };
+}
+
+/**
+ * The object's top-level status, parsed alone when it is the last field (as stored objects have it). A match
+ * of `,"status":{` anywhere but at the top level leaves unbalanced brackets, which JSON.parse rejects.
+ */
+function topLevelStatus(json: Buffer): any {
+  const at = json.lastIndexOf(TOP_LEVEL_STATUS);
+  if (at < 0) return undefined;
+  try {
+    return JSON.parse(`{${json.toString('utf8', at + 1)}`).status;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The node a `matchFields metadata.name In [node]` required affinity pins a pod to (DaemonSet pods). */
@@ -267,8 +340,12 @@ export function podFromTemplate(template: any, owner: KubeObject, extra: { name?
 
 /** Writes `status` through the status subresource when it differs; returns the stored object. */
 export function writeStatus(ctx: ClusterContext, type: ResourceType, object: KubeObject, status: any): KubeObject {
-  if (jsonEqual(stripUndefined(status), object.status ?? {})) return object;
-  return ctx.service.update(type, object.metadata.namespace ?? '', object.metadata.name as string, { ...object, status: stripUndefined(status) }, { subresource: 'status' });
+  const next = stripUndefined(status);
+  if (jsonEqual(next, object.status ?? {})) return object;
+  // a status write takes only the status (and the resourceVersion precondition) from the body: send just those, owned
+  const { name, namespace, resourceVersion } = object.metadata;
+  const body = { metadata: { name, namespace, ...(resourceVersion !== undefined ? { resourceVersion } : {}) }, status: next };
+  return ctx.service.update(type, namespace ?? '', name as string, body, { subresource: 'status', bodyOwned: true });
 }
 
 function stripUndefined(value: any): any {
@@ -378,7 +455,7 @@ export const BURST_REPLICAS = 500;
 
 export function createWorkloadShared(ctx: ClusterContext): WorkloadShared {
   const shared: WorkloadShared = {
-    pods: new OwnedIndex(ctx, ctx.types.pods, summarizePod),
+    pods: new OwnedIndex(ctx, ctx.types.pods, summarizePod, summarizePodChange),
     budget: new TurnBudget(POD_WRITES_PER_TURN),
     podOwners: new Map(),
     orphanPodWatchers: [],

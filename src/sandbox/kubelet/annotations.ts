@@ -52,9 +52,17 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+let stampSecond = NaN;
+let stampText = '';
+
 /** metav1.Time: RFC 3339 to the second. */
 export function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== stampSecond) {
+    stampText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    stampSecond = second;
+  }
+  return stampText;
 }
 
 /** metav1.MicroTime, as Lease renewTime: RFC 3339 with microseconds. */
@@ -83,9 +91,17 @@ export function imageRepository(normalized: string): string {
   return colon >= 0 ? normalized.slice(0, colon) : normalized;
 }
 
+const digestRefs = new Map<string, string>();
+
 /** The digest an image resolves to (deterministic), as in imageID and status.images. */
 export function imageDigestRef(normalized: string): string {
-  return `${imageRepository(normalized)}@sha256:${sha256Hex(normalized)}`;
+  let ref = digestRefs.get(normalized);
+  if (ref === undefined) {
+    ref = `${imageRepository(normalized)}@sha256:${sha256Hex(normalized)}`;
+    if (digestRefs.size >= 10_000) digestRefs.clear();
+    digestRefs.set(normalized, ref);
+  }
+  return ref;
 }
 
 /** A plausible image size: 5 MB to 400 MB, fixed per image. */

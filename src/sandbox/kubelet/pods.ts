@@ -114,7 +114,10 @@ function initContainerStatus(pod: KubeObject, container: any, rt: PodRuntime): a
 }
 
 function condition(type: string, status: boolean, reason?: string, message?: string): any {
-  return { type, status: status ? 'True' : 'False', ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+  const c: any = { type, status: status ? 'True' : 'False' };
+  if (reason) c.reason = reason;
+  if (message) c.message = message;
+  return c;
 }
 
 export function phaseOf(pod: KubeObject, rt: PodRuntime): string {
@@ -156,11 +159,29 @@ export function buildPodStatus(pod: KubeObject, rt: PodRuntime, now: number): an
   const previous: any[] = Array.isArray(current.conditions) ? current.conditions : [];
   const others = previous.filter((c) => !KUBELET_CONDITIONS.has(c?.type));
   if (!others.some((c) => c?.type === 'PodScheduled')) others.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: timestamp(rt.startTime) });
-  const conditions = [...mine, ...others].map((c) => {
-    if (c.lastTransitionTime) return { lastProbeTime: null, ...c };
+  const nowStamp = timestamp(now);
+  const conditions: any[] = [];
+  for (const c of mine) {
+    // built key by key (type, status, reason, message, lastProbeTime, lastTransitionTime): no spreads on this hot path
+    let before: any;
+    for (const p of previous) {
+      if (p?.type === c.type) {
+        before = p;
+        break;
+      }
+    }
+    c.lastProbeTime = null;
+    c.lastTransitionTime = before && before.status === c.status ? before.lastTransitionTime : nowStamp;
+    conditions.push(c);
+  }
+  for (const c of others) {
+    if (c.lastTransitionTime) {
+      conditions.push({ lastProbeTime: null, ...c });
+      continue;
+    }
     const before = previous.find((p) => p?.type === c.type);
-    return { ...c, lastProbeTime: null, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : timestamp(now) };
-  });
+    conditions.push({ ...c, lastProbeTime: null, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : nowStamp });
+  }
   const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
   conditions.sort((a, b) => rank(order, a.type) - rank(order, b.type));
   const status: any = {
