@@ -207,9 +207,15 @@ export class ObjectService {
     }
     const hasStatus = type.subresources.some((s) => s.name === 'status');
     if (options.subresource === 'status') {
-      // a status write changes only status (and, as upstream, metadata labels/annotations stay)
-      next = { ...current, status: next.status, metadata: { ...current.metadata } };
-    } else if (options.subresource === 'ephemeralcontainers') {
+      // a status write changes only status: the stored spec and metadata were validated when written, so only
+      // the status is compared (controllers and kubelets write status far more often than anything else)
+      const written: KubeObject = { ...current, status: next.status, metadata: { ...current.metadata } };
+      if (options.dryRun || jsonEqual(written.status, current.status)) return options.dryRun ? written : current;
+      this.store.put(storageKeyOf(type), written);
+      this.committed(type, written, false);
+      return written;
+    }
+    if (options.subresource === 'ephemeralcontainers') {
       next = { ...current, spec: { ...current.spec, ephemeralContainers: next.spec?.ephemeralContainers ?? [] }, metadata: { ...current.metadata } };
     } else if (hasStatus && current.status !== undefined) {
       next.status = current.status;

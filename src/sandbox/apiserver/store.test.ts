@@ -95,3 +95,17 @@ test('an event window whose size is not a multiple of 4 still trims cleanly', ()
   assert.ok(Number.isInteger(store.oldestWatchableRv));
   assert.equal(store.eventsSince('core/pods', store.resourceVersion - 5).length, 5);
 });
+
+test('a deletion is announced with the object at its new resourceVersion, nested fields untouched', () => {
+  const store = new Store(fieldExtractorFor);
+  const written = store.put('core/events', { apiVersion: 'v1', kind: 'Event', metadata: { namespace: 'default', name: 'e' }, involvedObject: { name: 'p', resourceVersion: '1' } });
+  const seen: StoreEvent[] = [];
+  store.watch('core/events', (e) => seen.push(e));
+  const removed = store.remove('core/events', 'default', 'e')!;
+  const object = parseEntry(removed);
+  assert.ok(removed.rv > written.rv);
+  assert.equal(object.metadata.resourceVersion, String(removed.rv));
+  assert.equal(object.involvedObject.resourceVersion, '1');
+  assert.equal(seen[0].type, 'DELETED');
+  assert.equal(parseEntry(seen[0].entry).metadata.resourceVersion, String(removed.rv));
+});

@@ -28,6 +28,23 @@ function encodeJson(object: KubeObject): Buffer {
   return bytes;
 }
 
+/**
+ * The stored bytes with metadata.resourceVersion replaced: a deletion is announced at a new resourceVersion, and
+ * rewriting the one field beats parsing and serializing the object (the first match after "metadata" is its own).
+ */
+function withResourceVersion(entry: Entry, rv: number): Buffer {
+  const json = entry.json;
+  const field = Buffer.from(`"resourceVersion":"${entry.rv}"`);
+  const metadataAt = json.indexOf('"metadata":{');
+  const at = metadataAt < 0 ? -1 : json.indexOf(field, metadataAt);
+  if (at < 0) {
+    const object = parseEntry(entry);
+    object.metadata.resourceVersion = String(rv);
+    return encodeJson(object);
+  }
+  return Buffer.concat([json.subarray(0, at), Buffer.from(`"resourceVersion":"${rv}"`), json.subarray(at + field.length)]);
+}
+
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface StoreEvent {
@@ -253,9 +270,7 @@ export class Store {
     if (!bucket || !previous) return undefined;
     bucket.delete(key);
     const rv = ++this.rvCounter;
-    const object = parseEntry(previous);
-    object.metadata.resourceVersion = String(rv);
-    const entry = this.entryOf(resource, object, rv);
+    const entry: Entry = { ...previous, rv, json: withResourceVersion(previous, rv) };
     this.persist(resource, entry, true);
     this.emit({ type: 'DELETED', resource, rv, entry, previous });
     return entry;
