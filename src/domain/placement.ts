@@ -53,6 +53,8 @@ export interface Taint {
   key: string;
   value?: string;
   effect: string;
+  /** set on NoExecute taints: when it was added, for tolerationSeconds */
+  timeAdded?: string;
 }
 
 export interface Toleration {

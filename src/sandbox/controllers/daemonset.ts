@@ -8,6 +8,7 @@
 // cluster's; the price is that DaemonSet pods wait for the scheduler like every other pod.
 
 import type { KubeObject } from '../../domain/object.ts';
+import { toleratesAny, type Taint, type Toleration } from '../../domain/placement.ts';
 import { isEverything, labelSelectorFromSpec, matchesLabels, type LabelSelector } from '../../domain/selectors.ts';
 import { ApiError } from '../apiserver/status.ts';
 import { parseEntry } from '../apiserver/store.ts';
@@ -39,19 +40,7 @@ export interface NodeInfo {
   taints: Taint[];
 }
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
 
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
 
 /** AddOrUpdateDaemonPodTolerations: daemons survive NotReady/unreachable nodes, pressure, cordon. */
 export function daemonPodTolerations(spec: any): Toleration[] {
@@ -72,11 +61,6 @@ export function daemonPodTolerations(spec: any): Toleration[] {
   return tolerations;
 }
 
-export function tolerates(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if ((toleration.operator ?? 'Equal') === 'Exists') return !toleration.key || toleration.key === taint.key;
-  return toleration.key === taint.key && (toleration.value ?? '') === (taint.value ?? '');
-}
 
 function matchesExpression(expression: any, value: string | undefined): boolean {
   const values: string[] = expression?.values ?? [];
@@ -120,7 +104,7 @@ export function nodeShouldRunDaemonPod(node: NodeInfo, podSpec: any): { shouldRu
   const terms = podSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (terms && !matchesNodeSelectorTerms(terms, node)) return { shouldRun: false, shouldContinueRunning: false };
   const tolerations = daemonPodTolerations(podSpec);
-  const untolerated = node.taints.filter((taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !tolerations.some((t) => tolerates(t, taint)));
+  const untolerated = node.taints.filter((taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !toleratesAny(tolerations, taint));
   if (untolerated.length === 0) return { shouldRun: true, shouldContinueRunning: true };
   return { shouldRun: false, shouldContinueRunning: !untolerated.some((taint) => taint.effect === 'NoExecute') };
 }

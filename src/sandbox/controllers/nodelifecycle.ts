@@ -8,11 +8,12 @@
 // plain fixtures (no kubelet at all) are left as they are, so tests that only need a Ready node keep it.
 
 import type { KubeObject } from '../../domain/object.ts';
+import { toleratesTaint, type Taint, type Toleration } from '../../domain/placement.ts';
 import { ApiError } from '../apiserver/status.ts';
 import type { StoreEvent } from '../apiserver/store.ts';
 import type { ClusterContext } from './context.ts';
 import type { Stop } from './index.ts';
-import { onChange, splitKey, WorkQueue } from './runtime.ts';
+import { onChange, PodsByNode, splitKey, WorkQueue } from './runtime.ts';
 
 export interface NodeLifecycleOptions {
   /** simulated ms without a Lease renewal before a node is Unknown (--node-monitor-grace-period, 40 s) */
@@ -30,20 +31,7 @@ const SIMULATED = 'sandbox.kmaint.io/simulated';
 const CONDITION_TYPES = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
 const SOURCE = { component: 'node-controller' };
 
-interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-  timeAdded?: string;
-}
 
-interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
 
 interface NodeHealth {
   /** simulated ms of the last observed Lease renewal (or of first sight) */
@@ -54,12 +42,6 @@ interface NodeHealth {
   noExecute: Taint[];
 }
 
-/** Upstream's ToleratesTaint. */
-export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.operator === 'Exists') return !toleration.key || toleration.key === taint.key;
-  return toleration.key === taint.key && (toleration.value ?? '') === (taint.value ?? '');
-}
 
 /**
  * When a pod on a node with these NoExecute taints goes: 0 = now, -1 = never, else after that many ms
@@ -100,7 +82,7 @@ function timestamp(ms: number): string {
 
 class NodeLifecycle {
   private readonly health = new Map<string, NodeHealth>();
-  private readonly podsByNode = new Map<string, Set<string>>();
+  private readonly podsByNode = new PodsByNode();
   /** scheduled evictions: pod key -> due time and cancel */
   private readonly evictions = new Map<string, { at: number; node: string; cancel: () => void }>();
   private readonly queue: WorkQueue;
@@ -133,7 +115,7 @@ class NodeLifecycle {
       }),
     );
     this.stops.push(onChange(this.ctx, types.pods, (event) => this.onPod(event)));
-    for (const entry of service.store.list('core/pods').entries) this.index(`${entry.namespace}/${entry.name}`, '', entry.fields['spec.nodeName'] ?? '');
+    for (const entry of service.store.list('core/pods').entries) this.podsByNode.move(`${entry.namespace}/${entry.name}`, '', entry.fields['spec.nodeName'] ?? '');
     for (const entry of service.store.list('core/nodes').entries) {
       this.healthOf(entry.name);
       this.queue.add(entry.name);
@@ -168,27 +150,13 @@ class NodeLifecycle {
   private onPod(event: StoreEvent): void {
     const key = `${event.entry.namespace}/${event.entry.name}`;
     const node = event.type === 'DELETED' ? '' : (event.entry.fields['spec.nodeName'] ?? '');
-    this.index(key, event.previous?.fields['spec.nodeName'] ?? '', node);
+    this.podsByNode.move(key, event.previous?.fields['spec.nodeName'] ?? '', node);
     if (event.type === 'DELETED') {
       this.cancelEviction(key);
       return;
     }
     // a pod arriving on (or changing on) a node with NoExecute taints is judged against them
     if (node && (this.health.get(node)?.noExecute.length ?? 0) > 0) this.queue.add(node);
-  }
-
-  private index(key: string, before: string, after: string): void {
-    if (before === after) return;
-    if (before) {
-      const set = this.podsByNode.get(before);
-      set?.delete(key);
-      if (set?.size === 0) this.podsByNode.delete(before);
-    }
-    if (after) {
-      let set = this.podsByNode.get(after);
-      if (!set) this.podsByNode.set(after, (set = new Set()));
-      set.add(key);
-    }
   }
 
   private monitor(): void {

@@ -24,6 +24,30 @@ export function splitKey(key: string): { namespace: string; name: string } {
   return at < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, at), name: key.slice(at + 1) };
 }
 
+/** Pod keys grouped by the node they are bound to, kept current from pod changes. */
+export class PodsByNode {
+  private readonly byNode = new Map<string, Set<string>>();
+
+  /** Records that pod `key` moved from node `before` to node `after` ('' for none). */
+  move(key: string, before: string, after: string): void {
+    if (before === after) return;
+    if (before) {
+      const set = this.byNode.get(before);
+      set?.delete(key);
+      if (set?.size === 0) this.byNode.delete(before);
+    }
+    if (after) {
+      let set = this.byNode.get(after);
+      if (!set) this.byNode.set(after, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  get(node: string): ReadonlySet<string> | undefined {
+    return this.byNode.get(node);
+  }
+}
+
 export interface WorkQueueOptions {
   /** simulated milliseconds before the first retry of a failed key; doubles up to maxBackoffMs */
   baseBackoffMs?: number;

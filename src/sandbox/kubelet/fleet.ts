@@ -9,7 +9,7 @@ import { ApiError } from '../apiserver/status.ts';
 import { parseEntry, type StoreEvent } from '../apiserver/store.ts';
 import type { ClusterContext } from '../controllers/context.ts';
 import type { Stop } from '../controllers/index.ts';
-import { onChange, splitKey, WorkQueue } from '../controllers/runtime.ts';
+import { onChange, PodsByNode, splitKey, WorkQueue } from '../controllers/runtime.ts';
 import {
   CONFIG_MIRROR,
   CRASH_LOOP,
@@ -166,7 +166,7 @@ export class KubeletFleet {
   private readonly nodes = new Map<string, SimNode>();
   private readonly pods = new Map<string, PodRecord>();
   /** spec.nodeName -> pod keys, for every pod, kept from store events */
-  private readonly podsByNode = new Map<string, Set<string>>();
+  private readonly podsByNode = new PodsByNode();
   private readonly slots: Array<Set<SimNode>>;
   private readonly nodeQueue: WorkQueue;
   private readonly podQueue: WorkQueue;
@@ -196,7 +196,7 @@ export class KubeletFleet {
     const { types, service } = this.ctx;
     this.stops.push(onChange(this.ctx, types.nodes, (event) => this.nodeQueue.add(event.entry.name)));
     this.stops.push(onChange(this.ctx, types.pods, (event) => this.onPodEvent(event)));
-    for (const entry of service.store.list('core/pods').entries) this.index(`${entry.namespace}/${entry.name}`, '', entry.fields['spec.nodeName'] ?? '');
+    for (const entry of service.store.list('core/pods').entries) this.podsByNode.move(`${entry.namespace}/${entry.name}`, '', entry.fields['spec.nodeName'] ?? '');
     for (const entry of service.store.list('core/nodes').entries) this.nodeQueue.add(entry.name);
     this.stops.push(this.ctx.clock.every(TICK_MS, () => this.heartbeatTick()));
     return () => this.stop();
@@ -221,23 +221,9 @@ export class KubeletFleet {
     const key = `${event.entry.namespace}/${event.entry.name}`;
     const nodeName = event.type === 'DELETED' ? '' : (event.entry.fields['spec.nodeName'] ?? '');
     const before = event.previous?.fields['spec.nodeName'] ?? '';
-    this.index(key, before, nodeName);
+    this.podsByNode.move(key, before, nodeName);
     if (this.writing === key && event.type === 'MODIFIED') return; // our own status write
     if ((nodeName && this.nodes.has(nodeName)) || this.pods.has(key)) this.podQueue.add(key);
-  }
-
-  private index(key: string, before: string, after: string): void {
-    if (before === after) return;
-    if (before) {
-      const set = this.podsByNode.get(before);
-      set?.delete(key);
-      if (set?.size === 0) this.podsByNode.delete(before);
-    }
-    if (after) {
-      let set = this.podsByNode.get(after);
-      if (!set) this.podsByNode.set(after, (set = new Set()));
-      set.add(key);
-    }
   }
 
   // ---- nodes

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { cpuMilli, imageDigestRef, memoryBytes, normalizeImage } from './annotations.ts';
 import { buildNodeStatus, nodeIdentity, podCidrFor, statusFingerprint } from './node.ts';
 import { buildPodStatus, podUsage, type PodRuntime } from './pods.ts';
-import { evictionDelayMs, taintsForReady, toleratesTaint } from '../controllers/nodelifecycle.ts';
+import { evictionDelayMs, taintsForReady } from '../controllers/nodelifecycle.ts';
+import { toleratesTaint } from '../../domain/placement.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
