@@ -72,7 +72,8 @@ function sandboxHost(): void {
   serveCommands({
     ...common,
     async start() {
-      sandbox = await startSandbox();
+      // the API server alone: no scheduler chasing the benchmark's node-less pods
+      sandbox = await startSandbox({ apiOnly: true });
       return { port: sandbox.port, caCert: sandbox.endpoint.caCert, token: sandbox.endpoint.token, pid: process.pid };
     },
     /** creates the object the GET benchmark reads and returns it exactly as the API serves it */

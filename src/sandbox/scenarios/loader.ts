@@ -17,11 +17,18 @@ import { generatedDeployments, generatedNodes, nodeObject } from './generators.t
 
 export { ScenarioError } from './format.ts';
 
-/** Where the built-in scenarios live: beside this file, or (from the bundled CLI in dist/) in the source tree. */
+/**
+ * Where the built-in scenarios live: beside this file when it runs from the source tree; from a bundle (the CLI
+ * in dist/, a benchmark's build) in the source tree of the kmaint package the bundle sits in.
+ */
 function builtInDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [here, join(here, '..', 'src', 'sandbox', 'scenarios')];
-  return candidates.find((dir) => existsSync(join(dir, 'empty.yaml'))) ?? here;
+  if (existsSync(join(here, 'empty.yaml'))) return here;
+  for (let dir = here; dirname(dir) !== dir; dir = dirname(dir)) {
+    const candidate = join(dir, 'src', 'sandbox', 'scenarios');
+    if (existsSync(join(candidate, 'empty.yaml'))) return candidate;
+  }
+  return here;
 }
 
 /** Names of the built-in scenarios (the .yaml files beside this module). */
