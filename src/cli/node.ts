@@ -1,4 +1,4 @@
-// `kmaint node ls|health|cordon|uncordon|join-command`: flags in, ops called, output rendered.
+// `kmaint node ls|health|cordon|uncordon|drain|join-command`: flags in, ops called, output rendered.
 
 import type { Command } from 'commander';
 import { colours } from '../render/colour.ts';
@@ -9,6 +9,8 @@ import { kubeClientFor, outputFormat } from './context.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { CordonAction, CordonEvent, DryRun } from '../ops/node/cordon.ts';
 import { NodeNotFoundError, NoNodesMatchError, type NodeTarget } from '../ops/node/nodes.ts';
+import { parseLabelSelector } from '../domain/selectors.ts';
+import type { DrainPlanOptions } from '../domain/drain/plan.ts';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -99,8 +101,77 @@ Exit codes:
     });
 }
 
+interface DrainFlags {
+  selector?: string;
+  plan?: boolean;
+  ignoreDaemonsets?: boolean;
+  force?: boolean;
+  deleteEmptydirData?: boolean;
+  podSelector?: string;
+  disableEviction?: boolean;
+  skipWaitForDeleteTimeout?: string;
+  output?: string;
+}
+
+function drainPlanOptions(flags: DrainFlags): DrainPlanOptions {
+  const options: DrainPlanOptions = {
+    force: !!flags.force,
+    ignoreDaemonSets: !!flags.ignoreDaemonsets,
+    deleteEmptyDirData: !!flags.deleteEmptydirData,
+    disableEviction: !!flags.disableEviction,
+  };
+  if (flags.podSelector) {
+    try {
+      options.podSelector = parseLabelSelector(flags.podSelector);
+    } catch (error) {
+      throw new UsageError(`--pod-selector: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (flags.skipWaitForDeleteTimeout !== undefined) {
+    const seconds = Number(flags.skipWaitForDeleteTimeout);
+    if (!/^\d+$/.test(flags.skipWaitForDeleteTimeout.trim()) || !Number.isSafeInteger(seconds)) {
+      throw new UsageError(`--skip-wait-for-delete-timeout: "${flags.skipWaitForDeleteTimeout}" is not a whole number of seconds`);
+    }
+    options.skipWaitForDeleteTimeoutSeconds = seconds;
+  }
+  return options;
+}
+
+function registerDrain(group: Command): void {
+  group
+    .command('drain [nodes...]')
+    .description('plan draining nodes (--plan): what happens to each pod, where its replacement lands, which budgets hold it up')
+    .option('-l, --selector <selector>', 'the nodes whose labels match this selector (instead of names)')
+    .option('--plan', 'only print the plan; changes nothing')
+    .option('--ignore-daemonsets', 'ignore DaemonSet-managed pods (as kubectl drain)')
+    .option('--force', 'also delete pods that declare no controller (they are gone for good)')
+    .option('--delete-emptydir-data', 'also remove pods with emptyDir volumes (their data is lost)')
+    .option('--pod-selector <selector>', 'only the pods that match this label selector')
+    .option('--disable-eviction', 'delete pods instead of evicting them: PodDisruptionBudgets are not asked')
+    .option('--skip-wait-for-delete-timeout <seconds>', 'skip pods whose deletion began more than this many seconds ago')
+    .option('-o, --output <format>', 'wide, json or yaml (default: table)')
+    .addHelpText('after', `
+Exit codes:
+  0  the plan is safe: kubectl would accept it, every replacement fits elsewhere and no budget blocks
+  1  the command failed (unknown node, API server unreachable ...)
+  2  usage error, or no --plan (executing drains is not available yet)
+  3  unsafe: kubectl would refuse a node, pods would stay Pending, or a budget blocks`)
+    .action(async (names: string[], flags: DrainFlags, command: Command) => {
+      if (!flags.plan) throw new UsageError('executing drains is not available yet; use --plan to see what a drain would do');
+      const format = outputFormat(flags.output, ['table', 'wide', 'json', 'yaml']);
+      const nodeTarget = target(names, flags.selector, 'drain', true);
+      const options = drainPlanOptions(flags);
+      const { planNodeDrain } = await import('../ops/node/drain-plan.ts');
+      const { renderDrainPlan, renderDrainPlanDocument } = await import('../render/drain-plan.ts');
+      const plan = await withClient(command, (client) => planNodeDrain(client, nodeTarget, options));
+      if (format === 'json' || format === 'yaml') process.stdout.write(renderDrainPlanDocument(plan, format));
+      else process.stdout.write(renderDrainPlan(plan, format === 'wide' ? 'wide' : 'table', colours(process.stdout)));
+      if (plan.verdict === 'unsafe') throw new CliError('the drain plan is unsafe; see its verdict', EXIT_PARTIAL);
+    });
+}
+
 export function registerNode(program: Command): void {
-  const group = program.command('node').description('node maintenance: list, health, cordon, uncordon, join');
+  const group = program.command('node').description('node maintenance: list, health, cordon, uncordon, drain plan, join');
 
   group
     .command('ls')
@@ -137,6 +208,7 @@ export function registerNode(program: Command): void {
 
   registerCordon(group, 'cordon');
   registerCordon(group, 'uncordon');
+  registerDrain(group);
 
   group
     .command('join-command')
