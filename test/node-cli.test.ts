@@ -4,44 +4,19 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { kubectlFor } from './support/kubectl.ts';
+import { kmaint, type Run } from './support/kmaint.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
+import { parseTables } from './support/table.ts';
 import { describePods, eventually, isRunningReady, podsOf } from './support/scenario-wait.ts';
 import type { KubeObject } from '../src/domain/object.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const TIME_SCALE = 10;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function kmaint(sandbox: TestSandbox, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--kubeconfig', sandbox.kubeconfig], {
-      cwd: root,
-      env: { ...process.env, HOME: sandbox.dir, KUBECONFIG: '', NO_COLOR: '1', FORCE_COLOR: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-function rows(table: string): Array<Record<string, string>> {
-  const lines = table.trimEnd().split('\n');
-  const header = lines[0];
-  const starts = [...header.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
-  return lines.slice(1).map((line) => Object.fromEntries(starts.map((column, i) => [column.name, line.slice(column.at, i + 1 < starts.length ? starts[i + 1].at : undefined).trim()])));
-}
 
 const decode = (data: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 
@@ -63,8 +38,8 @@ describe('kmaint node against the seed cluster', () => {
   it('node ls: both nodes Ready with their roles and kubelet versions, as kubectl get nodes shows them', async () => {
     const run = await kmaint(sandbox, 'node', 'ls');
     assert.equal(run.code, 0, run.stderr);
-    const ours = rows(run.stdout);
-    const theirs = rows(await k.ok(['get', 'nodes']));
+    const ours = parseTables(run.stdout)[0].rows;
+    const theirs = parseTables(await k.ok(['get', 'nodes']))[0].rows;
     assert.deepEqual(ours.map((n) => [n.NAME, n.STATUS, n.ROLES, n.VERSION]), [
       ['k8s-master', 'Ready', 'control-plane', 'v1.27.0'],
       ['k8s-node1', 'Ready', '<none>', 'v1.27.0'],
@@ -243,7 +218,7 @@ describe('kmaint node against the seed cluster', () => {
 
     const table = await kmaint(sandbox, 'node', 'health', 'k8s-node1');
     assert.equal(table.code, 3);
-    const [row] = rows(table.stdout.split('\n\n')[0]);
+    const [row] = parseTables(table.stdout)[0].rows;
     assert.equal(row.STATUS, 'Unknown');
     assert.equal(row.PROBLEMS, 'Unknown,StaleLease,VersionSkew');
     assert.match(table.stdout, /k8s-node1\s+StaleLease\s+Lease not renewed for \d+s \(more than 40s\)/);
@@ -269,7 +244,7 @@ describe('kmaint node health on a healthy pool', () => {
     }
     assert.equal(run!.code, 0, run!.stdout + run!.stderr);
     assert.match(run!.stdout, /all 3 nodes are healthy \(API server v1\.35\.0-kmaint\)/);
-    assert.deepEqual(rows(run!.stdout.split('\n\n')[0]).map((r) => [r.NAME, r.STATUS, r.SKEW, r.PROBLEMS]), [
+    assert.deepEqual(parseTables(run!.stdout)[0].rows.map((r) => [r.NAME, r.STATUS, r.SKEW, r.PROBLEMS]), [
       ['control-plane', 'Ready', '=', '<none>'],
       ['worker-01', 'Ready', '=', '<none>'],
       ['worker-02', 'Ready', '=', '<none>'],

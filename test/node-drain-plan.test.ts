@@ -3,43 +3,16 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { kmaint } from './support/kmaint.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
+import { parseTables } from './support/table.ts';
 import { describePods, eventually, isRunningReady, podsOf } from './support/scenario-wait.ts';
 import type { KubeObject } from '../src/domain/object.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const TIME_SCALE = 10;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function kmaint(sandbox: TestSandbox, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--kubeconfig', sandbox.kubeconfig], {
-      cwd: root,
-      env: { ...process.env, HOME: sandbox.dir, KUBECONFIG: '', NO_COLOR: '1', FORCE_COLOR: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-/** The table's rows (up to the first blank line), cut at the header's column starts. */
-function rows(output: string): Array<Record<string, string>> {
-  const lines = output.split('\n\n')[0].trimEnd().split('\n');
-  const header = lines[0];
-  const starts = [...header.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
-  return lines.slice(1).map((line) => Object.fromEntries(starts.map((column, i) => [column.name, line.slice(column.at, i + 1 < starts.length ? starts[i + 1].at : undefined).trim()])));
-}
 
 const podLayout = (sandbox: TestSandbox): string[] =>
   podsOf(sandbox)
@@ -62,7 +35,7 @@ describe('kmaint node drain --plan against the seed cluster', () => {
   it('without --force: kubectl would refuse the bare pod default/go-http; exit 3', async () => {
     const run = await kmaint(sandbox, 'node', 'drain', 'k8s-node1', '--plan', '--ignore-daemonsets');
     assert.equal(run.code, 3, run.stdout + run.stderr);
-    const goHttp = rows(run.stdout).find((row) => row.POD === 'go-http');
+    const goHttp = parseTables(run.stdout)[0].rows.find((row) => row.POD === 'go-http');
     assert.equal(goHttp?.NAMESPACE, 'default');
     assert.equal(goHttp?.ACTION, 'refused');
     assert.match(goHttp?.NOTES ?? '', /no controller/);
@@ -74,7 +47,7 @@ describe('kmaint node drain --plan against the seed cluster', () => {
     const before = podLayout(sandbox);
     const run = await kmaint(sandbox, 'node', 'drain', 'k8s-node1', '--plan', '--ignore-daemonsets', '--force');
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    const table = rows(run.stdout);
+    const table = parseTables(run.stdout)[0].rows;
     const evicted = table.filter((row) => row.ACTION === 'evict');
     for (const prefix of ['deployment-hellok8s-go-http-', 'coredns-', 'stateful-nginx-']) {
       const matching = evicted.filter((row) => row.POD.startsWith(prefix));

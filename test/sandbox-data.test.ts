@@ -3,12 +3,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '../src/sandbox/sandbox.ts';
 import { DataDirError, DurableLog } from '../src/sandbox/apiserver/persistence.ts';
+import { kmaint } from './support/kmaint.ts';
 import { kubectl } from './support/kubectl.ts';
 
 function tempDir(): string {
@@ -84,16 +84,6 @@ test('a flipped byte in the log is refused with the file and record named', asyn
   }
 });
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
 
 test('the CLI refuses a torn log in one line, and --repair-torn-tail drops only the torn record', async () => {
   const dataDir = tempDir();
@@ -102,7 +92,7 @@ test('the CLI refuses a torn log in one line, and --repair-torn-tail drops only 
     const written = await seeded(dataDir);
     const wal = walFile(dataDir);
     appendFileSync(wal, Buffer.from([0x40, 0, 0, 0, 1, 2, 3]));
-    const refused = await runCli(['sandbox', 'up', '--data', dataDir, '--write-kubeconfig', kubeconfig]);
+    const refused = await kmaint(undefined, 'sandbox', 'up', '--data', dataDir, '--write-kubeconfig', kubeconfig);
     assert.equal(refused.code, 1);
     assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
     assert.match(refused.stderr, /^error: .*torn final record.*--repair-torn-tail/);
