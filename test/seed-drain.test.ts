@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectlFor } from './support/kubectl.ts';
+import { parseTable } from './support/table.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
 import { describePods, eventually, isRunningReady, podsOf } from './support/scenario-wait.ts';
 
@@ -32,14 +33,6 @@ async function seedCluster(): Promise<TestSandbox> {
   return sandbox;
 }
 
-function rows(table: string): Array<Record<string, string>> {
-  const lines = table.trimEnd().split('\n');
-  const header = lines[0];
-  const starts = [...header.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
-  return lines.slice(1).map((line) =>
-    Object.fromEntries(starts.map((column, i) => [column.name, line.slice(column.at, i + 1 < starts.length ? starts[i + 1].at : undefined).trim()])),
-  );
-}
 
 function podsOnNode(sandbox: TestSandbox, node: string): string[] {
   return podsOf(sandbox)
@@ -58,12 +51,12 @@ describe('seed: the drain transcript with kubectl v1.35', () => {
   after(async () => sandbox?.cleanup());
 
   it('starts as the transcript shows it: two Ready v1.27.0 nodes, the pods placed as listed', async () => {
-    const nodes = rows(await k.ok(['get', 'nodes']));
+    const nodes = parseTable(await k.ok(['get', 'nodes'])).rows;
     assert.deepEqual(nodes.map((n) => [n.NAME, n.STATUS, n.ROLES, n.VERSION]), [
       ['k8s-master', 'Ready', 'control-plane', 'v1.27.0'],
       ['k8s-node1', 'Ready', '<none>', 'v1.27.0'],
     ]);
-    const pods = rows(await k.ok(['get', 'pods', '-A', '-o', 'wide']));
+    const pods = parseTable(await k.ok(['get', 'pods', '-A', '-o', 'wide'])).rows;
     assert.equal(pods.length, SEED_PODS);
     const where = (pattern: RegExp): string[] => pods.filter((p) => pattern.test(p.NAME)).map((p) => p.NODE).sort();
     assert.deepEqual(where(/^calico-node-/), ['k8s-master', 'k8s-node1']);
@@ -87,7 +80,7 @@ describe('seed: the drain transcript with kubectl v1.35', () => {
     assert.match(result.stderr, /^There are pending nodes to be drained:\n k8s-node1$/m);
     assert.doesNotMatch(result.stdout, /evicting pod/);
     assert.deepEqual(podsOnNode(sandbox, 'k8s-node1'), before, 'nothing was evicted');
-    const nodes = rows(await k.ok(['get', 'nodes']));
+    const nodes = parseTable(await k.ok(['get', 'nodes'])).rows;
     assert.deepEqual(nodes.map((n) => [n.NAME, n.STATUS]), [
       ['k8s-master', 'Ready'],
       ['k8s-node1', 'Ready,SchedulingDisabled'],
@@ -127,7 +120,7 @@ describe('seed: the drain transcript with kubectl v1.35', () => {
       );
     }, SETTLE_MS, () => `replacements Running on k8s-master${describePods(sandbox)}`);
     assert.deepEqual(podsOnNode(sandbox, 'k8s-node1'), daemons.map((d) => `kube-system/${d}`).sort());
-    const listed = rows(await k.ok(['get', 'pods', '-A', '-o', 'wide']));
+    const listed = parseTable(await k.ok(['get', 'pods', '-A', '-o', 'wide'])).rows;
     assert.equal(listed.length, SEED_PODS - 1);
     assert.deepEqual(listed.filter((p) => p.NODE === 'k8s-node1').map((p) => p.NAME).sort(), [...daemons].sort());
     assert.ok(!listed.some((p) => p.NAME === 'go-http'), 'the bare pod is gone for good');
@@ -135,7 +128,7 @@ describe('seed: the drain transcript with kubectl v1.35', () => {
 
   it('uncordon restores scheduling on k8s-node1', async () => {
     assert.equal(await k.ok(['uncordon', 'k8s-node1']), 'node/k8s-node1 uncordoned\n');
-    const nodes = rows(await k.ok(['get', 'nodes']));
+    const nodes = parseTable(await k.ok(['get', 'nodes'])).rows;
     assert.deepEqual(nodes.map((n) => [n.NAME, n.STATUS]), [
       ['k8s-master', 'Ready'],
       ['k8s-node1', 'Ready'],
