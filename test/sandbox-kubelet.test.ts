@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { kubectlFor, startKubectl } from './support/kubectl.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
 import type { KubeObject } from '../src/domain/object.ts';
+import { eventually } from './support/scenario-wait.ts';
 
 const TIME_SCALE = 25;
 let sandbox: TestSandbox;
@@ -58,13 +59,7 @@ function simSecondsSince(from: number): number {
   return (sandbox.clock.nowMs() - from) / 1000;
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = async (check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => void (await eventually(check, timeoutMs, () => what, 20));
 
 describe('nodes', () => {
   test('a simulated node is Ready, renews its Lease, and reports its status', async () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { kubectlFor } from './support/kubectl.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
 import type { KubeObject } from '../src/domain/object.ts';
+import { eventually } from './support/scenario-wait.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let sandbox: TestSandbox;
@@ -32,13 +33,7 @@ const node = (name: string): KubeObject | undefined => sandbox.service.find(type
 const pod = (name: string): KubeObject | undefined => sandbox.service.find(types().pods, 'default', name);
 const condition = (object: KubeObject | undefined, type: string): string | undefined => object?.status?.conditions?.find((c: any) => c.type === type)?.status;
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const until = async (check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> => void (await eventually(check, timeoutMs, () => what, 10));
 
 function createPod(name: string, tolerations?: unknown[]): void {
   sandbox.service.create(types().pods, 'default', {

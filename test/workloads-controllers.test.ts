@@ -6,16 +6,9 @@ import assert from 'node:assert/strict';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
 import { kubectlFor } from './support/kubectl.ts';
 import { addTestNode, startTestKubelet, type TestKubelet } from './support/workload-kubelet.ts';
+import { eventually } from './support/scenario-wait.ts';
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> => eventually(probe, timeoutMs, () => what, 20);
 
 function objects(sandbox: TestSandbox, type: keyof NonNullable<TestSandbox['cluster']>['types'], namespace = 'default'): any[] {
   return sandbox.service.list(sandbox.cluster!.types[type], namespace, {}).entries.map((e) => JSON.parse(e.json.toString('utf8')));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
 import { kubectlFor } from './support/kubectl.ts';
 import { addTestNode, startTestKubelet, type TestKubelet } from './support/workload-kubelet.ts';
+import { eventually } from './support/scenario-wait.ts';
 
 const deployment = (image: string, extra = ''): string => `
 apiVersion: apps/v1
@@ -29,15 +30,7 @@ ${extra}
         image: ${image}
 `;
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> => eventually(probe, timeoutMs, () => what, 50);
 
 describe('Deployment controller (kubectl v1.35)', () => {
   let sandbox: TestSandbox;

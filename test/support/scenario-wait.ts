@@ -13,14 +13,17 @@ export function isRunningReady(pod: KubeObject): boolean {
   return pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp && (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
 }
 
-/** Polls `check` (every 100 ms of real time) until it returns a truthy value; fails with `describe()` after timeoutMs. */
-export async function eventually<T>(check: () => T | undefined | false, timeoutMs: number, describe: () => string): Promise<T> {
+/**
+ * Polls `check` (every `intervalMs` of real time, 100 by default) until it returns a truthy value; fails with
+ * `describe()` after timeoutMs. Tests that time simulated windows at a high time scale poll more often.
+ */
+export async function eventually<T>(check: () => T | undefined | false, timeoutMs: number, describe: () => string, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     const value = check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 
