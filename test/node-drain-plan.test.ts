@@ -75,14 +75,21 @@ describe('kmaint node drain --plan against the seed cluster', () => {
     assert.deepEqual(podLayout(sandbox), before, 'the plan moves no pod');
   });
 
-  it('unknown node: one line, exit 1; no --plan: usage error, exit 2', async () => {
+  it('unknown node: one line, exit 1; bad flags: usage error, exit 2, nothing changed', async () => {
     const unknown = await kmaint(sandbox, 'node', 'drain', 'n9', '--plan');
     assert.equal(unknown.code, 1);
     assert.equal(unknown.stderr, 'error: node "n9" not found; see: kmaint node ls\n');
-    const execute = await kmaint(sandbox, 'node', 'drain', 'k8s-node1', '--ignore-daemonsets');
-    assert.equal(execute.code, 2);
-    assert.match(execute.stderr, /^error: executing drains is not available yet; use --plan/);
-    assert.equal(execute.stderr.trimEnd().split('\n').length, 1);
+    for (const [flag, value, message] of [
+      ['--parallel', '0', /^error: --parallel: "0" is not a whole number of at least 1\n$/],
+      ['--timeout', '5', /^error: --timeout: invalid duration "5": use a Go duration/],
+      ['--grace-period', 'soon', /^error: --grace-period: "soon" is not a whole number/],
+      ['--dry-run', 'maybe', /^error: invalid --dry-run value "maybe"/],
+    ] as const) {
+      const bad = await kmaint(sandbox, 'node', 'drain', 'k8s-node1', '--ignore-daemonsets', `${flag}=${value}`);
+      assert.equal(bad.code, 2, flag);
+      assert.match(bad.stderr, message);
+      assert.equal(bad.stderr.trimEnd().split('\n').length, 1, bad.stderr);
+    }
     assert.notEqual(node('k8s-node1').spec?.unschedulable, true);
   });
 });

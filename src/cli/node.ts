@@ -2,15 +2,15 @@
 
 import type { Command } from 'commander';
 import { colours } from '../render/colour.ts';
+import { cordonLine } from '../render/drain-progress.ts';
 import { clockNote, renderNodeHealth, renderNodeHealthDocument, renderNodeList, type HealthView } from '../render/node-health.ts';
-import { DurationError, parseGoDuration } from '../domain/nodes/join.ts';
+import { DurationError, parseGoDuration } from '../domain/duration.ts';
 import { CliError, EXIT_ERROR, EXIT_PARTIAL, UsageError } from './errors.ts';
 import { kubeClientFor, outputFormat } from './context.ts';
 import type { KubeClient } from '../kube/client.ts';
-import type { CordonAction, CordonEvent, DryRun } from '../ops/node/cordon.ts';
+import type { CordonAction, CordonEvent } from '../ops/node/cordon.ts';
 import { NodeNotFoundError, NoNodesMatchError, type NodeTarget } from '../ops/node/nodes.ts';
-import { parseLabelSelector } from '../domain/selectors.ts';
-import type { DrainPlanOptions } from '../domain/drain/plan.ts';
+import { parseDryRun, registerDrain } from './node-drain.ts';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -52,20 +52,11 @@ function summarizeProblems(view: HealthView): string {
   return `${sick.length} of ${view.reports.length} node${view.reports.length === 1 ? ' has' : 's have'} problems (${list})`;
 }
 
-function parseDryRun(value: string | boolean | undefined): DryRun {
-  if (value === undefined || value === false) return 'none';
-  if (value === true) return 'client';
-  if (value === 'none' || value === 'client' || value === 'server') return value;
-  throw new UsageError(`invalid --dry-run value "${value}": use none, client or server (--dry-run alone means client)`);
-}
-
 const PAST: Record<CordonAction, string> = { cordon: 'cordoned', uncordon: 'uncordoned' };
 
 /** kubectl's lines: node/X cordoned, node/X already cordoned, with " (dry run)" or " (server dry run)". */
 export function cordonMessage(event: CordonEvent): string {
-  const suffix = event.dryRun === 'client' ? ' (dry run)' : event.dryRun === 'server' ? ' (server dry run)' : '';
-  if (event.type === 'failed') return `error: unable to ${event.action} node "${event.node}": ${event.error}\n`;
-  return `node/${event.node} ${event.type === 'unchanged' ? 'already ' : ''}${PAST[event.action]}${suffix}\n`;
+  return cordonLine(event.node, event.action, event.type, event.dryRun, event.type === 'failed' ? event.error : undefined).text + '\n';
 }
 
 function registerCordon(group: Command, action: CordonAction): void {
@@ -98,75 +89,6 @@ Exit codes:
       const done = [...result.changed, ...result.unchanged];
       if (done.length === 0) throw new CliError(`no node ${PAST[action]}: ${failed} failed`, EXIT_ERROR);
       throw new CliError(`${PAST[action]} ${done.length} of ${done.length + result.failed.length} nodes (${done.join(', ')}); not ${PAST[action]}: ${failed}`, EXIT_PARTIAL);
-    });
-}
-
-interface DrainFlags {
-  selector?: string;
-  plan?: boolean;
-  ignoreDaemonsets?: boolean;
-  force?: boolean;
-  deleteEmptydirData?: boolean;
-  podSelector?: string;
-  disableEviction?: boolean;
-  skipWaitForDeleteTimeout?: string;
-  output?: string;
-}
-
-function drainPlanOptions(flags: DrainFlags): DrainPlanOptions {
-  const options: DrainPlanOptions = {
-    force: !!flags.force,
-    ignoreDaemonSets: !!flags.ignoreDaemonsets,
-    deleteEmptyDirData: !!flags.deleteEmptydirData,
-    disableEviction: !!flags.disableEviction,
-  };
-  if (flags.podSelector) {
-    try {
-      options.podSelector = parseLabelSelector(flags.podSelector);
-    } catch (error) {
-      throw new UsageError(`--pod-selector: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  if (flags.skipWaitForDeleteTimeout !== undefined) {
-    const seconds = Number(flags.skipWaitForDeleteTimeout);
-    if (!/^\d+$/.test(flags.skipWaitForDeleteTimeout.trim()) || !Number.isSafeInteger(seconds)) {
-      throw new UsageError(`--skip-wait-for-delete-timeout: "${flags.skipWaitForDeleteTimeout}" is not a whole number of seconds`);
-    }
-    options.skipWaitForDeleteTimeoutSeconds = seconds;
-  }
-  return options;
-}
-
-function registerDrain(group: Command): void {
-  group
-    .command('drain [nodes...]')
-    .description('plan draining nodes (--plan): what happens to each pod, where its replacement lands, which budgets hold it up')
-    .option('-l, --selector <selector>', 'the nodes whose labels match this selector (instead of names)')
-    .option('--plan', 'only print the plan; changes nothing')
-    .option('--ignore-daemonsets', 'ignore DaemonSet-managed pods (as kubectl drain)')
-    .option('--force', 'also delete pods that declare no controller (they are gone for good)')
-    .option('--delete-emptydir-data', 'also remove pods with emptyDir volumes (their data is lost)')
-    .option('--pod-selector <selector>', 'only the pods that match this label selector')
-    .option('--disable-eviction', 'delete pods instead of evicting them: PodDisruptionBudgets are not asked')
-    .option('--skip-wait-for-delete-timeout <seconds>', 'skip pods whose deletion began more than this many seconds ago')
-    .option('-o, --output <format>', 'wide, json or yaml (default: table)')
-    .addHelpText('after', `
-Exit codes:
-  0  the plan is safe: kubectl would accept it, every replacement fits elsewhere and no budget blocks
-  1  the command failed (unknown node, API server unreachable ...)
-  2  usage error, or no --plan (executing drains is not available yet)
-  3  unsafe: kubectl would refuse a node, pods would stay Pending, or a budget blocks`)
-    .action(async (names: string[], flags: DrainFlags, command: Command) => {
-      if (!flags.plan) throw new UsageError('executing drains is not available yet; use --plan to see what a drain would do');
-      const format = outputFormat(flags.output, ['table', 'wide', 'json', 'yaml']);
-      const nodeTarget = target(names, flags.selector, 'drain', true);
-      const options = drainPlanOptions(flags);
-      const { planNodeDrain } = await import('../ops/node/drain-plan.ts');
-      const { renderDrainPlan, renderDrainPlanDocument } = await import('../render/drain-plan.ts');
-      const plan = await withClient(command, (client) => planNodeDrain(client, nodeTarget, options));
-      if (format === 'json' || format === 'yaml') process.stdout.write(renderDrainPlanDocument(plan, format));
-      else process.stdout.write(renderDrainPlan(plan, format === 'wide' ? 'wide' : 'table', colours(process.stdout)));
-      if (plan.verdict === 'unsafe') throw new CliError('the drain plan is unsafe; see its verdict', EXIT_PARTIAL);
     });
 }
 
@@ -208,7 +130,7 @@ export function registerNode(program: Command): void {
 
   registerCordon(group, 'cordon');
   registerCordon(group, 'uncordon');
-  registerDrain(group);
+  registerDrain(group, withClient, target);
 
   group
     .command('join-command')

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { sandboxTls } from '../../sandbox/tls.ts';
 import {
-  bootstrapTokenSecret, caPublicKeyPins, ClusterInfoError, DurationError, generateToken, isValidToken, joinCommand, joinEndpoint, parseGoDuration, readClusterInfo,
+  bootstrapTokenSecret, caPublicKeyPins, ClusterInfoError, generateToken, isValidToken, joinCommand, joinEndpoint, readClusterInfo,
 } from './join.ts';
 
 const decode = (data: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
@@ -18,19 +18,6 @@ test('tokens are 6 + 16 characters of [a-z0-9], from unbiased random bytes', () 
   assert.equal(token.id, 'abcdef');
   assert.equal(token.secret, 'ghijklmnopqrstuv');
   assert.equal(isValidToken({ id: 'ABCDEF', secret: 'x'.repeat(16) }), false);
-});
-
-test('Go durations: 24h, 90m, 1h30m, 1.5h, 0; anything else names the accepted forms', () => {
-  assert.equal(parseGoDuration('24h'), 86_400_000);
-  assert.equal(parseGoDuration('90m'), 5_400_000);
-  assert.equal(parseGoDuration('1h30m'), 5_400_000);
-  assert.equal(parseGoDuration('1.5h'), 5_400_000);
-  assert.equal(parseGoDuration('24h0m0s'), 86_400_000);
-  assert.equal(parseGoDuration('500ms'), 500);
-  assert.equal(parseGoDuration('0'), 0);
-  for (const bad of ['tomorrow', '24', '', '-1h', '1d', 'h', '1h 30m']) {
-    assert.throws(() => parseGoDuration(bad), (error: Error) => error instanceof DurationError && /use a Go duration such as 24h, 90m, 1h30m/.test(error.message), bad);
-  }
 });
 
 test('the token Secret has the fields kubeadm writes', () => {

@@ -36,28 +36,6 @@ export function isValidToken(token: BootstrapToken): boolean {
   return /^[a-z0-9]{6}$/.test(token.id) && /^[a-z0-9]{16}$/.test(token.secret);
 }
 
-export class DurationError extends Error {}
-
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration (time.ParseDuration: "24h", "90m", "1h30m", "1.5h", "0") in milliseconds. */
-export function parseGoDuration(text: string): number {
-  const input = text.trim();
-  const invalid = (): DurationError => new DurationError(`invalid duration "${text}": use a Go duration such as 24h, 90m, 1h30m or 45s (0 for a token that never expires)`);
-  if (input === '0') return 0;
-  const body = input.replace(/^[+]/, '');
-  if (body === '' || input.startsWith('-')) throw invalid();
-  let total = 0;
-  let rest = body;
-  while (rest !== '') {
-    const match = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/.exec(rest);
-    if (!match) throw invalid();
-    total += Number(match[1]) * UNITS[match[2]];
-    rest = rest.slice(match[0].length);
-  }
-  return total;
-}
-
 /** RFC 3339 without fractional seconds, as kubeadm writes a token's expiration. */
 export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,0 +1,243 @@
+// `kmaint node drain`: kubectl drain's behaviour (cordon every target first, then per node: list its pods,
+// run kubectl's filters, evict or delete what they allow, wait until it is gone, "node/X drained"), with its
+// flags, defaults and messages, plus what kubectl lacks: a preflight plan, several nodes at once against one
+// shared budget account, waiting for budgets instead of retrying blindly, stuck-pod handling, replacements.
+//
+// Everything is reported as events (drain-events.ts); nothing here prints.
+
+import { setMaxListeners } from 'node:events';
+import type { KubeClient } from '../../kube/client.ts';
+import { isNotFound } from '../../kube/errors.ts';
+import { Informer } from '../../kube/informer.ts';
+import type { KubeObject } from '../../domain/object.ts';
+import { aggregateError, controllerRef, filterPods, isFinished, type DrainFilterOptions } from '../../domain/drain/filters.ts';
+import { planDrain } from '../../domain/drain/plan.ts';
+import { parseLabelSelector } from '../../domain/selectors.ts';
+import { BudgetGate } from './budget-gate.ts';
+import { setSchedulable, type DryRun } from './cordon.ts';
+import type { DrainEvent, DrainResult, NodeReport } from './drain-events.ts';
+import { resolveNodes, type NodeTarget } from './nodes.ts';
+import { POLL_MS, RETRY_DELAY_MS, removePod, type RemovalContext, type RemovalSettings } from './pod-removal.ts';
+import { ReplacementGuard } from './replacements.ts';
+import { ServerClock } from './server-clock.ts';
+import { readDrainSnapshot } from './snapshot.ts';
+
+export interface DrainOptions extends DrainFilterOptions {
+  /** --pod-selector, as given: it goes into the pod list, as kubectl's does */
+  podSelector?: string;
+  disableEviction?: boolean;
+  /** --grace-period; -1 (default): each pod's own */
+  gracePeriodSeconds?: number;
+  /** --timeout per node in ms; 0 or undefined: no limit */
+  timeoutMs?: number;
+  /** --timeout as the operator wrote it, for kubectl's "global timeout reached: 30s" */
+  timeoutText?: string;
+  /** --chunk-size: pods listed per page */
+  chunkSize?: number;
+  dryRun?: DryRun;
+  /** nodes drained at the same time; default 1 (kubectl: one after another) */
+  parallel?: number;
+  waitForReplacements?: boolean;
+  forceTerminatingAfterMs?: number;
+  /** compute and report the plan before anything changes */
+  preflight?: boolean;
+  retryDelayMs?: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: DrainEvent) => void;
+}
+
+const DAEMONSETS = (namespace: string, name: string): string => `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/daemonsets/${encodeURIComponent(name)}`;
+
+/** kubectl GETs the DaemonSet of every unfinished DaemonSet pod; the filters want the answer synchronously. */
+async function daemonSetLookup(client: KubeClient, pods: readonly KubeObject[], signal: AbortSignal): Promise<(namespace: string, name: string) => boolean> {
+  const answers = new Map<string, boolean | Error>();
+  await Promise.all(
+    pods.map(async (pod) => {
+      const owner = controllerRef(pod);
+      if (owner?.kind !== 'DaemonSet' || isFinished(pod)) return;
+      const key = `${pod.metadata.namespace}/${owner.name}`;
+      if (answers.has(key)) return;
+      answers.set(key, true);
+      try {
+        await client.request('GET', DAEMONSETS(pod.metadata.namespace ?? '', owner.name), { signal });
+      } catch (error) {
+        answers.set(key, isNotFound(error) ? false : (error as Error));
+      }
+    }),
+  );
+  return (namespace, name) => {
+    const answer = answers.get(`${namespace}/${name}`) ?? true;
+    if (answer instanceof Error) throw answer;
+    return answer;
+  };
+}
+
+interface Shared {
+  client: KubeClient;
+  options: DrainOptions;
+  gate?: BudgetGate;
+  replacements?: ReplacementGuard;
+  clock: ServerClock;
+  emit: (event: DrainEvent) => void;
+  signal: AbortSignal;
+}
+
+function emptyReport(node: string): NodeReport {
+  return { node, outcome: 'not-started', evicted: 0, deleted: 0, forceDeleted: 0, skipped: 0, remaining: [], seconds: 0 };
+}
+
+function podRef(pod: KubeObject): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
+async function drainNode(node: string, report: NodeReport, shared: Shared): Promise<void> {
+  const { client, options, emit, signal } = shared;
+  const dryRun = options.dryRun ?? 'none';
+  const started = Date.now();
+  const pods = new Informer(client, '/api/v1/pods', { fieldSelector: `spec.nodeName=${node}`, labelSelector: options.podSelector || undefined, pageSize: options.chunkSize });
+  try {
+    await pods.start(signal);
+    const listed = [...pods.objects.values()];
+    const lookup = await daemonSetLookup(client, listed, signal);
+    const filtered = filterPods(listed, options, lookup, new Date(await shared.clock.now(signal)));
+    report.skipped = filtered.skipped.filter((decision) => !decision.error).length;
+    report.remaining = filtered.toEvict.map((decision) => decision.ref);
+    emit({ type: 'node-start', node, pods: filtered.toEvict.length });
+    if (filtered.error) {
+      report.outcome = 'failed';
+      report.error = filtered.error;
+      report.remaining = [];
+      emit({ type: 'node-failed', node, error: filtered.error, pending: [] });
+      return;
+    }
+    if (filtered.warningText) emit({ type: 'warning', node, message: filtered.warningText });
+    if (dryRun === 'client') {
+      for (const decision of filtered.toEvict) emit({ type: 'evicting', node, pod: decision.ref, dryRun });
+      report.remaining = [];
+      report.outcome = 'drained';
+      emit({ type: 'node-drained', node, dryRun, seconds: (Date.now() - started) / 1000 });
+      return;
+    }
+    const settings: RemovalSettings = {
+      node,
+      useEviction: !options.disableEviction,
+      dryRun,
+      gracePeriodSeconds: options.gracePeriodSeconds ?? -1,
+      deadline: options.timeoutMs ? Date.now() + options.timeoutMs : undefined,
+      timeoutText: options.timeoutText ?? `${options.timeoutMs}ms`,
+      skipWaitForDeleteTimeoutSeconds: options.skipWaitForDeleteTimeoutSeconds,
+      forceTerminatingAfterMs: options.forceTerminatingAfterMs,
+      retryDelayMs: options.retryDelayMs ?? RETRY_DELAY_MS,
+      pollMs: options.pollMs ?? POLL_MS,
+    };
+    const context: RemovalContext = { client, pods, gate: shared.gate, replacements: shared.replacements, clock: shared.clock, emit, signal };
+    const errors: string[] = [];
+    const left = new Set(report.remaining);
+    await Promise.all(
+      filtered.toEvict.map(async ({ pod }) => {
+        try {
+          const outcome = await removePod(pod, settings, context);
+          left.delete(podRef(pod));
+          if (outcome.how === 'evicted') report.evicted++;
+          else if (outcome.how === 'deleted') report.deleted++;
+        } catch (error) {
+          if (!signal.aborted) errors.push((error as Error).message);
+        }
+      }),
+    );
+    report.remaining = [...left];
+    if (signal.aborted) {
+      report.outcome = 'interrupted';
+      return;
+    }
+    if (errors.length > 0) {
+      report.outcome = 'failed';
+      report.error = aggregateError(errors);
+      emit({ type: 'node-failed', node, error: report.error as string, pending: report.remaining });
+      return;
+    }
+    report.outcome = 'drained';
+    emit({ type: 'node-drained', node, dryRun, seconds: (Date.now() - started) / 1000 });
+  } catch (error) {
+    if (signal.aborted) {
+      report.outcome = 'interrupted';
+      return;
+    }
+    report.outcome = 'failed';
+    report.error = (error as Error).message;
+    emit({ type: 'node-failed', node, error: report.error, pending: report.remaining });
+  } finally {
+    pods.close();
+    report.seconds = (Date.now() - started) / 1000;
+  }
+}
+
+/** Reports the plan of draining these nodes (the same planner as `--plan`). */
+async function preflight(shared: Shared, names: string[]): Promise<void> {
+  const { options } = shared;
+  const snapshot = await readDrainSnapshot(shared.client, { signal: shared.signal });
+  const plan = planDrain(snapshot, names, {
+    force: options.force,
+    ignoreDaemonSets: options.ignoreDaemonSets,
+    deleteEmptyDirData: options.deleteEmptyDirData,
+    skipWaitForDeleteTimeoutSeconds: options.skipWaitForDeleteTimeoutSeconds,
+    disableEviction: options.disableEviction,
+    podSelector: options.podSelector ? parseLabelSelector(options.podSelector) : undefined,
+  }, new Date(await shared.clock.now(shared.signal)));
+  shared.emit({ type: 'plan', plan });
+}
+
+export async function drainNodes(client: KubeClient, target: NodeTarget, options: DrainOptions = {}): Promise<DrainResult> {
+  const started = Date.now();
+  const signal = options.signal ?? new AbortController().signal;
+  // every request and wait of a drain listens to this one signal
+  setMaxListeners(0, signal);
+  const emit = options.onEvent ?? (() => undefined);
+  const dryRun = options.dryRun ?? 'none';
+  const nodes = await resolveNodes(client, { ...target, signal });
+  const names = nodes.map((node) => node.metadata.name as string);
+  const clock = new ServerClock(client);
+  const shared: Shared = { client, options, clock, emit, signal };
+  const reports = names.map(emptyReport);
+  const finish = (status: DrainResult['status'], error?: string): DrainResult => {
+    const result: DrainResult = { nodes: reports, status, error, seconds: (Date.now() - started) / 1000 };
+    emit({ type: 'done', result });
+    return result;
+  };
+
+  if (options.preflight) await preflight(shared, names);
+
+  // every target is cordoned before any is drained, so evicted pods never land on a node about to be drained
+  const cordon = await setSchedulable(client, { names, signal }, 'cordon', {
+    dryRun,
+    fieldManager: 'kmaint-drain',
+    onEvent: (event) => emit({ type: 'cordon', node: event.node, result: event.type, dryRun, error: event.type === 'failed' ? event.error : undefined }),
+  });
+  if (cordon.failed.length > 0) return finish('failed', `unable to cordon node "${cordon.failed[0].node}": ${cordon.failed[0].error}`);
+
+  if (!options.disableEviction && dryRun === 'none') {
+    shared.gate = new BudgetGate(client);
+    await shared.gate.start(signal);
+  }
+  if (options.waitForReplacements && dryRun === 'none') shared.replacements = new ReplacementGuard(client, emit);
+
+  // a node drained by an earlier, interrupted run is drained again: listing its pods finds nothing left to
+  // evict, and a pod that landed there since is not missed
+  const queue = [...reports];
+  let failure: string | undefined;
+  const worker = async (): Promise<void> => {
+    for (let report = queue.shift(); report; report = queue.shift()) {
+      if (signal.aborted || failure !== undefined) return;
+      await drainNode(report.node, report, shared);
+      if (report.outcome === 'failed') failure ??= report.error;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel ?? 1, queue.length)) }, worker));
+  } finally {
+    shared.gate?.close();
+  }
+  if (signal.aborted) return finish('interrupted');
+  return failure !== undefined ? finish('failed', failure) : finish('drained');
+}
