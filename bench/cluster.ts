@@ -9,7 +9,8 @@
 //      scheduler also waits for the ReplicaSet controller.
 //
 // Everything runs in this process: progress is read from the store's change feed (the spec.nodeName and
-// status.phase every pod entry carries for field selectors), which costs no parsing.
+// status.phase every pod entry carries for field selectors), which costs no parsing. Beside each figure, the CPU
+// seconds the process used (all threads): other processes on a shared machine stretch elapsed time far more.
 // Flags: --quick (500 nodes, 15,000 pods: to try it out, not for figures), --profile (CPU profiles per phase
 // under .cache/bench-profiles/, summaries in the JSON), --time-scale=N (default 1), and --nodes=N,
 // --deployments=N, --replicas=N, --burst-pods=N, --timeout-seconds=N for other sizes.
@@ -22,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.ts';
 import { readScenario } from '../src/sandbox/scenarios/loader.ts';
 import { summarizeProfile, type ProfileSummary } from './apiserver/profile.ts';
-import { environment, figure, type BenchOptions, type BenchResult } from './report.ts';
+import { environment, figure, numericOverrides, type BenchOptions, type BenchResult } from './report.ts';
 
 export const CLUSTER_INPUTS = { nodes: 5000, deployments: 1000, replicas: 150, namespaces: 20, burstPods: 10_000, timeScale: 1, timeoutSeconds: 600 };
 const QUICK_INPUTS: Partial<typeof CLUSTER_INPUTS> = { nodes: 500, deployments: 100, namespaces: 5, burstPods: 2000 };
@@ -98,6 +99,15 @@ class PodTally {
   }
 }
 
+/**
+ * CPU time of this process (every thread) since `start`: on a shared machine, a steadier figure to compare two
+ * versions by than elapsed time, which other processes stretch.
+ */
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return Math.round((used.user + used.system) / 1000) / 1000;
+}
+
 async function profiled<T>(enabled: boolean, name: string, summaries: Record<string, ProfileSummary>, work: () => Promise<T>): Promise<T> {
   if (!enabled) return work();
   const session = new Session();
@@ -121,12 +131,7 @@ async function profiled<T>(enabled: boolean, name: string, summaries: Record<str
 export async function run(options: BenchOptions): Promise<BenchResult> {
   const flags = options.flags;
   // --nodes=N --deployments=N --replicas=N --burst-pods=N --time-scale=N --timeout-seconds=N override one input each
-  const overrides: Record<string, number> = {};
-  for (const flag of flags) {
-    const match = /^--([a-z-]+)=(\d+(?:\.\d+)?)$/.exec(flag);
-    const key = match?.[1].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (match && key && key in CLUSTER_INPUTS) overrides[key] = Number(match[2]);
-  }
+  const overrides = numericOverrides(flags, CLUSTER_INPUTS);
   const inputs = { ...CLUSTER_INPUTS, ...(flags.includes('--quick') ? QUICK_INPUTS : {}), ...overrides };
   const profile = flags.includes('--profile');
   const profiles: Record<string, ProfileSummary> = {};
@@ -138,6 +143,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
 
   // 1. the large scenario, start to all pods Running
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let largeCpuSeconds = NaN;
   let sandbox: Sandbox | undefined;
   let tally: PodTally | undefined;
   let loadedAt = 0;
@@ -145,7 +152,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     if (tally) log(`created ${tally.created}, bound ${tally.bound}, running ${tally.running} of ${target}; rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB`);
   }, 5000);
   let largeError: string | undefined;
-  let burst: { created: number; createMs: number; bindSeconds: number; podsPerSecond: number } | undefined;
+  let burst: { created: number; createMs: number; bindSeconds: number; podsPerSecond: number; cpuSeconds: number } | undefined;
   try {
     await profiled(profile, 'large', profiles, async () => {
       sandbox = await startSandbox({ scenario, timeScale: inputs.timeScale });
@@ -154,7 +161,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       log(`scenario loaded: ${sandbox.scenario?.created} objects`);
       await tally.until(() => tally!.running >= target, inputs.timeoutSeconds * 1000, () => `${target} pods Running (${tally!.running} are)`);
     });
-    log(`all ${target} pods Running`);
+    largeCpuSeconds = cpuSecondsSince(cpu0);
+    log(`all ${target} pods Running; ${largeCpuSeconds.toFixed(1)} s of CPU`);
 
     // 2. the scheduler alone: a burst of pending pods on the running cluster
     await profiled(profile, 'scheduler', profiles, async () => {
@@ -163,6 +171,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       const namespaces = service.registry.get('', 'v1', 'namespaces')!;
       service.create(namespaces, '', { metadata: { name: 'burst' } });
       const tb = performance.now();
+      const cpuBurst = process.cpuUsage();
       const burstTally = new PodTally(sandbox!, 'burst', inputs.burstPods, tb);
       for (let i = 0; i < inputs.burstPods; i++) {
         service.create(pods, 'burst', {
@@ -173,7 +182,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       const createMs = performance.now() - tb;
       await burstTally.until(() => burstTally.bound >= inputs.burstPods, inputs.timeoutSeconds * 1000, () => `${inputs.burstPods} burst pods bound (${burstTally.bound} are)`);
       const bindSeconds = (burstTally.lastBindAt - createMs) / 1000;
-      burst = { created: inputs.burstPods, createMs, bindSeconds, podsPerSecond: inputs.burstPods / bindSeconds };
+      burst = { created: inputs.burstPods, createMs, bindSeconds, podsPerSecond: inputs.burstPods / bindSeconds, cpuSeconds: cpuSecondsSince(cpuBurst) };
       log(`scheduler: ${inputs.burstPods} pods bound in ${bindSeconds.toFixed(2)} s after their creation (${burst.podsPerSecond.toFixed(0)} pods/s)`);
     });
   } catch (error) {
@@ -195,6 +204,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       allCreatedSeconds: seconds(t?.createdAllAt ?? NaN),
       allBoundSeconds: seconds(t?.boundAllAt ?? NaN),
       allRunningSeconds: seconds(t?.runningAllAt ?? NaN),
+      cpuSeconds: largeCpuSeconds,
       reached: t ? { created: t.created, bound: t.bound, running: t.running } : undefined,
       error: largeError,
     }),

@@ -126,3 +126,14 @@ export function formatTable(result: BenchResult): string {
     ...rows.slice(1).map(line),
   ].join('\n');
 }
+
+/** `--some-input=N` flags as overrides of the benchmark's numeric inputs (camelCase keys); others are ignored. */
+export function numericOverrides(flags: readonly string[], inputs: Record<string, unknown>): Record<string, number> {
+  const overrides: Record<string, number> = {};
+  for (const flag of flags) {
+    const match = /^--([a-z-]+)=(\d+(?:\.\d+)?)$/.exec(flag);
+    const key = match?.[1].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (match && key && key in inputs) overrides[key] = Number(match[2]);
+  }
+  return overrides;
+}

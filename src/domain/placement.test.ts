@@ -404,6 +404,36 @@ describe('ClusterState', () => {
   });
 });
 
+describe('pods that only the common filters can reject', () => {
+  it('land where the filters let them, node by node: cordoned, tainted, full and short nodes are skipped', () => {
+    const nodes = [
+      node('a-cordoned', { unschedulable: true }),
+      node('b-tainted', { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] }),
+      node('c-full', { pods: '1' }),
+      node('d-short', { cpu: '1' }),
+      node('e-no-gpu', { cpu: '8' }),
+      node('f-gpu', { extra: { 'nvidia.com/gpu': '1' } }),
+      node('g-free'),
+    ];
+    const state = ClusterState.from({ nodes, pods: [pod('x', { nodeName: 'c-full' }), pod('y', { nodeName: 'd-short', cpu: '900m' })] });
+    const candidates = [
+      pod('plain', { cpu: '200m', memory: '1Gi' }),
+      pod('nothing'),
+      pod('tolerant', { cpu: '200m', spec: { tolerations: [{ operator: 'Exists' }] } }),
+      pod('gpu', { cpu: '200m', spec: { containers: [{ name: 'c', image: 'cuda', resources: { requests: { cpu: '200m' }, limits: { 'nvidia.com/gpu': '1' } } }] } }),
+    ];
+    for (const candidate of candidates) {
+      const info = compilePod(candidate);
+      const allowed = state.allNodes().filter((n) => [filterNodeUnschedulable, filterTaintToleration, filterNodeResourcesFit].every((f) => !f(info, n, NO_CYCLE)));
+      const result = state.place(candidate);
+      assert.ok(result.fits && allowed.some((n) => n.name === result.nodeName), `${candidate.metadata.name} went to ${result.fits ? result.nodeName : 'nowhere'}`);
+      assert.equal(result.fits && result.feasibleNodes, allowed.length, candidate.metadata.name);
+    }
+    const tooBig = message(state.place(pod('big', { cpu: '12' })));
+    assert.match(tooBig, /^0\/7 nodes are available: 1 Too many pods, 1 node\(s\) had untolerated taint \{dedicated: db\}, 1 node\(s\) were unschedulable, 5 Insufficient cpu\./);
+  });
+});
+
 describe('planning a drain', () => {
   it('moves the pods of a cordoned node, each seeing the ones moved before it', () => {
     const nodes = [node('a', { cpu: '2' }), node('b', { cpu: '2' }), node('c', { cpu: '1' })];

@@ -39,6 +39,11 @@ export interface WriteOptions {
   subresource?: 'status' | 'ephemeralcontainers';
   /** the body was decoded for this request alone and may be changed in place (saves a deep copy) */
   bodyOwned?: boolean;
+  /**
+   * update: the stored object as the caller already parsed it, with that entry's resourceVersion, to spare
+   * parsing it again (simulated kubelets post a status for every pod they start); it is not changed
+   */
+  current?: { object: KubeObject; rv: number };
 }
 
 export interface DeleteOptions {
@@ -159,8 +164,9 @@ export class ObjectService {
       throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
     }
     object.metadata.name = name;
-    const current = this.find(type, namespace, name);
-    if (!current) throw notFound(type, name);
+    const entry = this.store.get(storageKeyOf(type), type.namespaced ? namespace : '', name);
+    if (!entry) throw notFound(type, name);
+    const current = options.current?.rv === entry.rv ? options.current.object : parseEntry(entry);
     const wanted = object.metadata.resourceVersion;
     if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(type, name);
     return this.replace(type, current, object, options);
@@ -440,10 +446,19 @@ function checkTypeMeta(type: ResourceType, object: Record<string, any>): void {
   }
 }
 
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+/** random bytes drawn 4 KiB at a time: a call into the crypto library for every generated name costs more than the name */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
 function randomSuffix(): string {
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  const bytes = randomBytes(5);
-  return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  if (randomAt + 5 > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomAt = 0;
+  }
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[randomPool[randomAt++] % SUFFIX_ALPHABET.length];
+  return suffix;
 }
 
 function managedFieldsEntry(manager: string, operation: string, object: KubeObject, time: string): object {

@@ -3,6 +3,7 @@
 
 import type { KubeObject } from '../../domain/object.ts';
 import type { PersistedRecord } from './persistence.ts';
+import { exactBytes, Slab } from './slab.ts';
 
 export interface Entry {
   namespace: string;
@@ -20,13 +21,18 @@ export function parseEntry(entry: Entry): KubeObject {
   return JSON.parse(entry.json.toString('utf8'));
 }
 
-/** Each entry gets its own allocation: pooled slabs would stay alive while any object sharing them does. */
-function encodeJson(object: KubeObject): Buffer {
+/** An entry's bytes: its own allocation, or a slab's for objects that die in bulk (see slab.ts). */
+function encodeJson(object: KubeObject, slab?: Slab): Buffer {
   const text = JSON.stringify(object);
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text);
-  return bytes;
+  return slab ? slab.encode(text) : exactBytes(text);
 }
+
+/**
+ * Resources whose objects die in bulk: Leases (renewed every 10 s) and Events (trimmed oldest first), and Nodes,
+ * whose statuses the kubelets post in bursts on their heartbeat and which are few enough that a slab kept alive
+ * by one of them wastes little.
+ */
+const SLABBED_RESOURCES = new Set(['coordination.k8s.io/leases', 'core/events', 'core/nodes']);
 
 /**
  * The stored bytes with metadata.resourceVersion replaced: a deletion is announced at a new resourceVersion, and
@@ -146,6 +152,7 @@ export interface WriteSink {
 
 export class Store {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly slabs = new Map<string, Slab>();
   private readonly watchers = new Set<{ resource: string; fn: Watcher }>();
   private readonly history: StoreEvent[] = [];
   private historyStart = 0;
@@ -294,12 +301,19 @@ export class Store {
     }
   }
 
+  private slabFor(resource: string): Slab | undefined {
+    if (!SLABBED_RESOURCES.has(resource)) return undefined;
+    let slab = this.slabs.get(resource);
+    if (!slab) this.slabs.set(resource, (slab = new Slab()));
+    return slab;
+  }
+
   private entryOf(resource: string, object: KubeObject, rv: number): Entry {
     return {
       namespace: object.metadata.namespace ?? '',
       name: object.metadata.name as string,
       rv,
-      json: encodeJson(object),
+      json: encodeJson(object, this.slabFor(resource)),
       labels: object.metadata.labels,
       fields: this.fieldsOf(resource)(object),
     };

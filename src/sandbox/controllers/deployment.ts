@@ -77,17 +77,21 @@ export function revisionOf(rs: KubeObject): number {
 
 /** Templates equal once the pod-template-hash label is ignored (EqualIgnoreHash). */
 export function equalIgnoreHash(a: any, b: any): boolean {
-  const strip = (template: any): any => {
-    const copy = structuredClone(template ?? {});
-    copy.metadata ??= {};
-    if (copy.metadata.labels) {
-      delete copy.metadata.labels[POD_TEMPLATE_HASH];
-      if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
-    }
-    if (Object.keys(copy.metadata).length === 0) delete copy.metadata;
-    return copy;
-  };
-  return jsonEqual(strip(a), strip(b));
+  return jsonEqual(withoutTemplateHash(a), withoutTemplateHash(b));
+}
+
+/** The template without the hash label (nor metadata left empty), sharing the rest: it is compared for every ReplicaSet status change. */
+function withoutTemplateHash(template: any): any {
+  const copy = { ...(template ?? {}) };
+  const metadata = { ...(copy.metadata ?? {}) };
+  if (metadata.labels) {
+    const { [POD_TEMPLATE_HASH]: _hash, ...labels } = metadata.labels;
+    if (Object.keys(labels).length === 0) delete metadata.labels;
+    else metadata.labels = labels;
+  }
+  if (Object.keys(metadata).length === 0) delete copy.metadata;
+  else copy.metadata = metadata;
+  return copy;
 }
 
 /** NewRSNewReplicas: how far the new ReplicaSet may grow now. */

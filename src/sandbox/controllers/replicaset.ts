@@ -71,13 +71,22 @@ function startReplicaController(ctx: ClusterContext, shared: WorkloadShared, kin
     const active = [...pods.owned(uid)].filter(isActivePod);
     const now = ctx.clock.nowMs();
     const minReadySeconds: number = owner.spec?.minReadySeconds ?? 0;
-    const templateLabels: Record<string, string> = owner.spec?.template?.metadata?.labels ?? {};
+    const templateLabels = Object.entries<string>(owner.spec?.template?.metadata?.labels ?? {});
+    // one pass over the pods: a ReplicaSet of a large scenario is reconciled as each of its pods turns ready
+    let fullyLabeled = 0;
+    let ready = 0;
+    let available = 0;
+    for (const pod of active) {
+      if (templateLabels.every(([k, v]) => pod.labels[k] === v)) fullyLabeled++;
+      if (pod.ready) ready++;
+      if (isPodAvailable(pod, minReadySeconds, now)) available++;
+    }
     const status: any = {
       ...owner.status,
       replicas: active.length,
-      fullyLabeledReplicas: active.filter((pod) => Object.entries(templateLabels).every(([k, v]) => pod.labels[k] === v)).length,
-      readyReplicas: active.filter((pod) => pod.ready).length,
-      availableReplicas: active.filter((pod) => isPodAvailable(pod, minReadySeconds, now)).length,
+      fullyLabeledReplicas: fullyLabeled,
+      readyReplicas: ready,
+      availableReplicas: available,
       observedGeneration: owner.metadata.generation,
     };
     const others = (owner.status?.conditions ?? []).filter((c: any) => c.type !== 'ReplicaFailure');

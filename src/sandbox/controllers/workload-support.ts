@@ -200,6 +200,44 @@ export function summarizePodChange(entry: Entry, previous: PodInfo): PodInfo | u
 }
 
 /**
+ * Whether two summaries of a pod say the same. A change that alters none of it (the kubelet's ContainerCreating
+ * status, say) changes no controller's decision, so it wakes no owner: a large cluster's pods each write such a
+ * status once, and their ReplicaSets need not look at all their pods again for it.
+ */
+export function samePodInfo(a: PodInfo, b: PodInfo): boolean {
+  return (
+    a.uid === b.uid &&
+    a.namespace === b.namespace &&
+    a.name === b.name &&
+    a.deleting === b.deleting &&
+    a.phase === b.phase &&
+    a.ready === b.ready &&
+    Object.is(a.readySince, b.readySince) &&
+    a.nodeName === b.nodeName &&
+    a.targetNode === b.targetNode &&
+    Object.is(a.created, b.created) &&
+    a.restarts === b.restarts &&
+    a.deletionCost === b.deletionCost &&
+    a.completionIndex === b.completionIndex &&
+    sameOwnerReference(a.owner, b.owner) &&
+    sameStringMap(a.labels, b.labels)
+  );
+}
+
+function sameOwnerReference(a: OwnerReference | undefined, b: OwnerReference | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.uid === b.uid && a.name === b.name && a.kind === b.kind && a.apiVersion === b.apiVersion && a.controller === b.controller && a.blockOwnerDeletion === b.blockOwnerDeletion;
+}
+
+function sameStringMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
+  return true;
+}
+
+/**
  * The object's top-level status, parsed alone when it is the last field (as stored objects have it). A match
  * of `,"status":{` anywhere but at the top level leaves unbalanced brackets, which JSON.parse rejects.
  */
@@ -461,6 +499,7 @@ export function createWorkloadShared(ctx: ClusterContext): WorkloadShared {
     orphanPodWatchers: [],
   };
   shared.pods.listen((current, previous) => {
+    if (current && previous && samePodInfo(current, previous)) return;
     const notify = (pod: PodInfo | undefined): void => {
       if (pod?.owner) shared.podOwners.get(pod.owner.kind)?.(pod.namespace, pod.owner.name);
     };

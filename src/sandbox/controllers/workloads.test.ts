@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../domain/object.ts';
-import { computeHash, podGenerateName, scaledValue, type PodInfo } from './workload-support.ts';
+import { computeHash, podGenerateName, samePodInfo, scaledValue, summarizePod, type PodInfo } from './workload-support.ts';
 import { deploymentComplete, equalIgnoreHash, maxSurge, maxUnavailable, newRSNewReplicas, proportionalSizes, resolveFenceposts, setNewReplicaSetAnnotations } from './deployment.ts';
 import { rankPodsForDeletion } from './replicaset.ts';
 import { claimName, ordinalOf, statefulSetPod } from './statefulset.ts';
@@ -209,5 +209,24 @@ describe('Jobs and CronJobs', () => {
     const tokyo = parseSchedule('CRON_TZ=Asia/Tokyo 0 9 * * *');
     assert.equal(tokyo.nextRun(new Date('2024-03-01T00:00:00Z'))?.toISOString(), '2024-03-02T00:00:00.000Z');
     assert.equal(jobNameFor('nightly', Date.parse('2024-03-01T10:00:00Z')), 'nightly-28488120');
+  });
+});
+
+describe('pod summaries', () => {
+  const pod = (status: any, labels: Record<string, string> = { app: 'web' }): KubeObject => ({
+    metadata: { name: 'web-1', namespace: 'default', uid: 'u1', labels, creationTimestamp: '2024-01-01T00:00:00Z', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: 'rs1', controller: true }] },
+    spec: { nodeName: 'n1', containers: [{ name: 'app' }] },
+    status,
+  });
+
+  it("a kubelet's ContainerCreating status changes nothing its owner decides on; readiness and labels do", () => {
+    const bound = summarizePod(pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] }));
+    const creating = summarizePod(pod({ phase: 'Pending', conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: [{ name: 'app', restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] }));
+    const running = summarizePod(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-01-01T00:00:02Z' }] }));
+    assert.equal(samePodInfo(bound, creating), true);
+    assert.equal(samePodInfo(creating, running), false);
+    assert.equal(samePodInfo(running, summarizePod(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-01-01T00:00:02Z' }] }))), true);
+    assert.equal(samePodInfo(bound, summarizePod(pod({ phase: 'Pending' }, { app: 'web', tier: 'front' }))), false);
+    assert.equal(samePodInfo(bound, summarizePod(pod({ phase: 'Pending' }, {}))), false);
   });
 });

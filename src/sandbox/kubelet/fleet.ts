@@ -158,6 +158,8 @@ interface PodRecord {
   /** the pod as last read or written, while it starts (so no step parses it again), and its resourceVersion */
   pod?: KubeObject;
   podRv?: number;
+  /** set while a pod reached only after its start-up delays had passed is begun: its steps run at once (startsLate()) */
+  catchingUp?: boolean;
 }
 
 export class KubeletFleet {
@@ -181,6 +183,8 @@ export class KubeletFleet {
   private readonly due: Array<(() => void) | undefined> = [];
   private dueHead = 0;
   private dueScheduled = false;
+  /** simulated time each pod was bound to one of our nodes, until its kubelet begins it */
+  private readonly boundAt = new Map<string, number>();
 
   constructor(
     private readonly ctx: ClusterContext,
@@ -222,6 +226,8 @@ export class KubeletFleet {
     const nodeName = event.type === 'DELETED' ? '' : (event.entry.fields['spec.nodeName'] ?? '');
     const before = event.previous?.fields['spec.nodeName'] ?? '';
     this.podsByNode.move(key, before, nodeName);
+    if (event.type === 'DELETED') this.boundAt.delete(key);
+    else if (!before && nodeName && this.nodes.has(nodeName)) this.boundAt.set(key, this.ctx.clock.nowMs());
     if (this.writing === key && event.type === 'MODIFIED') return; // our own status write
     if ((nodeName && this.nodes.has(nodeName)) || this.pods.has(key)) this.podQueue.add(key);
   }
@@ -479,8 +485,10 @@ export class KubeletFleet {
       rec.begun = true;
       rec.rt.startTime = this.ctx.clock.nowMs();
       rec.rt.stage = 'creating';
-      this.writeStatus(rec, pod);
+      rec.catchingUp = this.startsLate(key, pod);
+      if (!rec.catchingUp) this.writeStatus(rec, pod);
       this.pullImages(rec);
+      rec.catchingUp = false;
     }
   }
 
@@ -563,6 +571,25 @@ export class KubeletFleet {
   }
 
   /**
+   * Whether a pod is begun only after its pull and start delays have passed since it was bound (when thousands
+   * are bound at once, the fleet works through them for a while). Such a pod is started at once: the events of
+   * every step, then one status write, Running, as a kubelet's status manager posts only the latest status of
+   * a pod it is behind on. Pods with init containers or failing pulls take every step.
+   */
+  private startsLate(key: string, pod: KubeObject): boolean {
+    const boundAt = this.boundAt.get(key);
+    this.boundAt.delete(key);
+    if (boundAt === undefined || initContainersOf(pod).length > 0 || isTrue(pod.metadata.annotations?.[IMAGE_PULL_ERROR])) return false;
+    return this.ctx.clock.nowMs() - boundAt >= this.options.pullDelayMs + this.options.startDelayMs;
+  }
+
+  /** A start-up step: after `ms`, or at once for a pod catching up. */
+  private stepAfter(rec: PodRecord, ms: number, step: () => void): void {
+    if (rec.catchingUp) step();
+    else this.schedule(rec, ms, step);
+  }
+
+  /**
    * Runs a pod's next step after `ms` simulated ms (in the next turn's pod work once due); a step due while
    * the kubelet is down waits for it.
    */
@@ -629,10 +656,12 @@ export class KubeletFleet {
 
   private writeStatus(rec: PodRecord, pod: KubeObject): void {
     const status = buildPodStatus(pod, rec.rt, this.ctx.clock.nowMs());
+    // the pod kept on the record is the stored one while its resourceVersion is
+    const current = rec.pod === pod && rec.podRv !== undefined ? { object: pod, rv: rec.podRv } : undefined;
     let written: KubeObject;
     this.writing = rec.key;
     try {
-      written = this.ctx.service.update(this.ctx.types.pods, rec.namespace, rec.name, { metadata: { name: rec.name, namespace: rec.namespace }, status }, { subresource: 'status', bodyOwned: true });
+      written = this.ctx.service.update(this.ctx.types.pods, rec.namespace, rec.name, { metadata: { name: rec.name, namespace: rec.namespace }, status }, { subresource: 'status', bodyOwned: true, current });
     } finally {
       this.writing = undefined;
     }
@@ -666,7 +695,7 @@ export class KubeletFleet {
       return;
     }
     const delay = this.options.pullDelayMs;
-    this.schedule(rec, delay, () => {
+    this.stepAfter(rec, delay, () => {
       const pod = this.current(rec);
       if (!pod) return;
       if (isTrue(pod.metadata.annotations?.[IMAGE_PULL_ERROR])) {
@@ -712,7 +741,7 @@ export class KubeletFleet {
     rec.rt.backoffSeconds = undefined;
     rec.pullFailures = 0;
     if (inits.length === 0) {
-      this.schedule(rec, this.options.startDelayMs, () => this.startContainers(rec));
+      this.stepAfter(rec, this.options.startDelayMs, () => this.startContainers(rec));
       return;
     }
     rec.rt.stage = 'initializing';
