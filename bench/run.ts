@@ -3,7 +3,7 @@
 // --profile  CPU-profiles the server under test per phase (.cache/bench-profiles/, summaries in the JSON);
 //            open a .cpuprofile in Chrome DevTools, or: node --import tsx bench/apiserver/profile.ts FILE
 // --strict   exits with status 1 when a goal is missed
-// --quick    (apiserver, cluster) smaller sizes, for trying the benchmark out; not for figures
+// --quick    (apiserver, cluster) smaller sizes, (drain) one round and no kubectl: for trying the benchmark out; not for figures
 // --pin      (apiserver) pins the server and the clients to different cores with taskset
 
 import { formatTable, writeResult, type Benchmark } from './report.ts';
@@ -11,6 +11,7 @@ import { formatTable, writeResult, type Benchmark } from './report.ts';
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   apiserver: () => import('./apiserver.ts'),
   cluster: () => import('./cluster.ts'),
+  drain: () => import('./drain.ts'),
 };
 
 async function main(): Promise<void> {

@@ -6,14 +6,12 @@ import type { Command } from 'commander';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox } from '../sandbox/sandbox.ts';
 import { colours, type Colours } from '../render/colour.ts';
 import { drainEventLines } from '../render/drain-progress.ts';
 import { renderDrainPlan } from '../render/drain-plan.ts';
 import { renderNodeHealth, renderNodeList } from '../render/node-health.ts';
 import { formatTable } from '../render/table.ts';
-import { loadKubeClient, type KubeClient } from '../kube/client.ts';
-import { listAll } from '../kube/list.ts';
+import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../domain/object.ts';
 import { CliError } from './errors.ts';
 
@@ -32,6 +30,7 @@ function step(c: Colours, n: number, title: string, why: string): void {
 }
 
 async function podsTable(client: KubeClient): Promise<string> {
+  const { listAll } = await import('../kube/list.ts');
   const { items } = await listAll<KubeObject>(client, '/api/v1/pods');
   const rows = items
     .filter((pod) => pod.metadata.namespace === 'default' || /^coredns-/.test(pod.metadata.name ?? ''))
@@ -88,6 +87,9 @@ export function registerDemo(program: Command): void {
     .description("start the sandbox with the seed runbooks' cluster and run a full maintenance of k8s-node1, explaining each step")
     .option('--exit', 'stop the sandbox right after the maintenance (for scripted checks)')
     .action(async (options: { exit?: boolean }) => {
+      // loaded only now: every other command starts without the sandbox and the Kubernetes client
+      const { startSandbox } = await import('../sandbox/sandbox.ts');
+      const { loadKubeClient } = await import('../kube/client.ts');
       const c = colours(process.stdout);
       const kubeconfig = join(mkdtempSync(join(tmpdir(), 'kmaint-demo-')), 'kubeconfig');
       const sandbox = await startSandbox({ kubeconfigPath: kubeconfig, scenario: 'seed', timeScale: TIME_SCALE });

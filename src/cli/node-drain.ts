@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { colours } from '../render/colour.ts';
 import { drainEventJson, drainEventLines } from '../render/drain-progress.ts';
-import { DurationError, parseGoDuration } from '../domain/duration.ts';
+import { formatGoDuration } from '../domain/duration.ts';
 import { parseLabelSelector } from '../domain/selectors.ts';
 import type { DrainPlanOptions } from '../domain/drain/plan.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -13,9 +13,9 @@ import type { DrainEvent, DrainResult } from '../ops/node/drain-events.ts';
 import type { DrainJournal } from '../ops/node/drain-journal.ts';
 import { CliError, EXIT_ERROR, EXIT_PARTIAL, UsageError } from './errors.ts';
 import { outputFormat } from './context.ts';
+import { duration, wholeNumber } from './flag-values.ts';
+import { EXIT_INTERRUPTED, onInterrupt } from './interrupt.ts';
 import type { NodeTarget } from '../ops/node/nodes.ts';
-
-export const EXIT_INTERRUPTED = 130;
 
 export interface DrainFlags {
   selector?: string;
@@ -36,21 +36,6 @@ export interface DrainFlags {
   preflight?: boolean;
   resume?: boolean;
   output?: string;
-}
-
-function wholeNumber(flag: string, value: string, min: number): number {
-  const parsed = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min) throw new UsageError(`${flag}: "${value}" is not a whole number${min > 0 ? ` of at least ${min}` : min === 0 ? ' (0 or more)' : ''}`);
-  return parsed;
-}
-
-function duration(flag: string, value: string): number {
-  try {
-    return parseGoDuration(value);
-  } catch (error) {
-    if (error instanceof DurationError) throw new UsageError(`${flag}: ${error.message}`);
-    throw error;
-  }
 }
 
 export function parseDryRun(value: string | boolean | undefined): 'none' | 'client' | 'server' {
@@ -96,7 +81,8 @@ export function drainOptions(flags: DrainFlags): DrainOptions {
   };
   if (flags.timeout !== undefined) {
     options.timeoutMs = duration('--timeout', flags.timeout);
-    options.timeoutText = flags.timeout.trim();
+    // kubectl prints the timeout as Go formats a duration (2500ms -> 2.5s, 90s -> 1m30s)
+    options.timeoutText = formatGoDuration(options.timeoutMs);
   }
   if (flags.forceTerminatingAfter !== undefined) options.forceTerminatingAfterMs = duration('--force-terminating-after', flags.forceTerminatingAfter);
   return options;
@@ -116,38 +102,19 @@ function printer(format: 'table' | 'json'): (event: DrainEvent) => void {
   };
 }
 
-/** Ctrl-C stops the drain where it is (evictions already accepted go on in the cluster); a second one exits at once. */
-function interruptible(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = (name: string): void => {
-    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    process.stderr.write(`\n${name}: stopping the drain; no new evictions are sent (press Ctrl-C again to quit at once)\n`);
-    controller.abort(new Error('interrupted'));
-  };
-  const onInt = (): void => onSignal('interrupted');
-  const onTerm = (): void => onSignal('terminated');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    },
-  };
-}
-
 function resumeHint(journal: DrainJournal): string {
   const undone = Object.entries(journal.nodes).filter(([, outcome]) => outcome !== 'drained').map(([node]) => node);
   return `continue with: kmaint node drain --resume (nodes not drained yet: ${undone.join(', ')})`;
 }
 
-function finalError(result: DrainResult, journal: DrainJournal): CliError | undefined {
+/** `going`: pods whose eviction (or deletion) was accepted and that had not gone yet when the drain stopped */
+function finalError(result: DrainResult, journal: DrainJournal, going: ReadonlySet<string>, verb: string): CliError | undefined {
   if (result.status === 'drained') return undefined;
   if (result.status === 'interrupted') {
     const drained = result.nodes.filter((n) => n.outcome === 'drained').map((n) => n.node);
-    const left = result.nodes.flatMap((n) => n.remaining).length;
-    return new CliError(`drain interrupted: ${drained.length} of ${result.nodes.length} node(s) drained${drained.length ? ` (${drained.join(', ')})` : ''}, ${left} pod(s) not yet removed; ${resumeHint(journal)}`, EXIT_INTERRUPTED);
+    const left = result.nodes.flatMap((n) => n.remaining);
+    const terminating = left.filter((pod) => going.has(pod)).length;
+    return new CliError(`drain interrupted: ${drained.length} of ${result.nodes.length} node(s) drained${drained.length ? ` (${drained.join(', ')})` : ''}, ${left.length} pod(s) not yet removed${terminating ? ` (${terminating} of them ${verb} and still terminating)` : ''}; ${resumeHint(journal)}`, EXIT_INTERRUPTED);
   }
   return new CliError(result.error ?? 'the drain failed', EXIT_ERROR);
 }
@@ -183,14 +150,19 @@ export async function runDrain(client: KubeClient, nodeTarget: NodeTarget, flags
     nodes: {},
   };
   const record = options.dryRun === 'none';
+  // written before anything changes, so that --resume after a crash at any point finds this drain, not an older one
+  if (record) writeJournal(path, journal);
   const print = printer(format);
-  const { signal, dispose } = interruptible();
+  const going = new Set<string>();
+  const { signal, dispose } = onInterrupt('stopping the drain; no new evictions are sent', 'evictions already accepted go on in the cluster');
   let result: DrainResult;
   try {
     result = await drainNodes(client, { ...target, signal }, {
       ...options,
       signal,
       onEvent(event) {
+        if (event.type === 'terminating') going.add(event.pod);
+        else if (event.type === 'gone' || event.type === 'skip-deleted') going.delete(event.pod);
         if (record) {
           if (event.type === 'cordon') {
             journal.nodes[event.node] ??= 'not-started';
@@ -207,33 +179,47 @@ export async function runDrain(client: KubeClient, nodeTarget: NodeTarget, flags
         print(event);
       },
     });
+  } catch (error) {
+    // stopped before it could report (a node not found, the plan unreadable): --resume may run it again
+    if (record) {
+      journal.status = 'failed';
+      writeJournal(path, journal);
+    }
+    throw error;
   } finally {
     dispose();
   }
-  const error = finalError(result, journal);
+  const error = finalError(result, journal, going, options.disableEviction ? 'deleted' : 'evicted');
   if (error) throw error;
 }
 
-export function registerDrain(group: Command, withClient: <T>(command: Command, fn: (client: KubeClient) => Promise<T>) => Promise<T>, target: (names: string[], selector: string | undefined, verb: string, required: boolean) => NodeTarget): void {
-  group
-    .command('drain [nodes...]')
-    .description('drain nodes as kubectl drain does, after a plan of what happens to each pod; --parallel drains several at once without breaking any PodDisruptionBudget')
-    .option('-l, --selector <selector>', 'the nodes whose labels match this selector (instead of names)')
-    .option('--plan', 'only print the plan (each pod, where it lands, which budgets hold it up); changes nothing')
+/** The kubectl drain flags that matter wherever kmaint drains (drain, maintain, rollout, remove), with kubectl's defaults. */
+export function addDrainFlags(command: Command): Command {
+  return command
     .option('--ignore-daemonsets', 'ignore DaemonSet-managed pods')
     .option('--force', 'also delete pods that declare no controller (they are gone for good) and orphaned DaemonSet pods')
     .option('--delete-emptydir-data', 'also remove pods with emptyDir volumes (their data is lost)')
     .option('--grace-period <seconds>', 'seconds each pod gets to terminate; -1: its own terminationGracePeriodSeconds', '-1')
-    .option('--timeout <duration>', 'give up on a node after this long (Go duration: 90s, 5m); 0: wait for ever', '0s')
+    .option('--timeout <duration>', 'give up draining a node after this long (Go duration: 90s, 5m); 0: wait for ever', '0s')
     .option('--pod-selector <selector>', 'only the pods that match this label selector')
     .option('--disable-eviction', 'delete pods instead of evicting them: PodDisruptionBudgets are not asked')
+    .option('--wait-for-replacements', "evict a workload's next pod only once the replacements of its evicted pods are Ready")
+    .option('--force-terminating-after <duration>', 'force-delete (grace period 0) pods still Terminating this long after their grace period ended')
+    .option('--no-preflight', 'do not print the drain plan before draining');
+}
+
+export function registerDrain(group: Command, withClient: <T>(command: Command, fn: (client: KubeClient) => Promise<T>) => Promise<T>, target: (names: string[], selector: string | undefined, verb: string, required: boolean) => NodeTarget): void {
+  addDrainFlags(
+    group
+      .command('drain [nodes...]')
+      .description('drain nodes as kubectl drain does, after a plan of what happens to each pod; --parallel drains several at once without breaking any PodDisruptionBudget')
+      .option('-l, --selector <selector>', 'the nodes whose labels match this selector (instead of names)')
+      .option('--plan', 'only print the plan (each pod, where it lands, which budgets hold it up); changes nothing'),
+  )
     .option('--skip-wait-for-delete-timeout <seconds>', 'do not wait for pods whose deletion began more than this many seconds ago', '0')
     .option('--chunk-size <n>', 'list pods in pages of this many; 0: all at once', '500')
     .option('--dry-run [strategy]', 'client (the default with no value): print what would happen; server: let the API server check every change without making it; none')
     .option('--parallel <n>', 'drain up to N nodes at once (every target is cordoned first; budgets are spent as one account)', '1')
-    .option('--wait-for-replacements', "evict a workload's next pod only once the replacements of its evicted pods are Ready")
-    .option('--force-terminating-after <duration>', 'force-delete (grace period 0) pods still Terminating this long after their grace period ended')
-    .option('--no-preflight', 'do not compute and print the plan before draining')
     .option('--resume', 'continue the last drain started from this machine on this context, with its nodes and flags')
     .option('-o, --output <format>', 'plan: wide, json or yaml; drain: json (one JSON object per event)')
     .addHelpText('after', `

@@ -11,6 +11,7 @@ import type { KubeClient } from '../kube/client.ts';
 import type { CordonAction, CordonEvent } from '../ops/node/cordon.ts';
 import { NodeNotFoundError, NoNodesMatchError, type NodeTarget } from '../ops/node/nodes.ts';
 import { parseDryRun, registerDrain } from './node-drain.ts';
+import { registerMaintain } from './node-maintain.ts';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -93,7 +94,7 @@ Exit codes:
 }
 
 export function registerNode(program: Command): void {
-  const group = program.command('node').description('node maintenance: list, health, cordon, uncordon, drain plan, join');
+  const group = program.command('node').description('node maintenance: list, health, cordon, uncordon, drain, maintain, rollout, remove, join');
 
   group
     .command('ls')
@@ -131,6 +132,7 @@ export function registerNode(program: Command): void {
   registerCordon(group, 'cordon');
   registerCordon(group, 'uncordon');
   registerDrain(group, withClient, target);
+  registerMaintain(group, withClient, target);
 
   group
     .command('join-command')

@@ -9,6 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { connectionError, KubeApiError, KubeConnectionError, KubeconfigError } from './errors.ts';
 import { loadKubeconfig, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.ts';
 import { PATCH_CONTENT_TYPES } from './patch.ts';
+import { isTransient, READ_RETRY, retryDelayMs } from './retry.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export type QueryValue = string | number | boolean | undefined | null | Array<string | number | boolean>;
@@ -29,7 +30,10 @@ export interface RequestOptions {
    * Defaults: 120 s for request(), 30 s for stream().
    */
   timeoutMs?: number;
-  /** How often a GET answered 429/5xx with Retry-After is retried after the wait the server asks for (default 3). */
+  /**
+   * How often a GET answered 429/5xx is retried (default 3): after the wait the server asks for (Retry-After),
+   * else after a short backoff (200 ms, doubling) for 429, 500, 502, 503, 504.
+   */
   retries?: number;
 }
 
@@ -66,7 +70,6 @@ interface Connection {
 }
 
 const DEFAULT_USER_AGENT = `kmaint (${process.platform}/${process.arch}) node/${process.version}`;
-const MAX_RETRY_WAIT_SECONDS = 30;
 
 export function loadKubeClient(options: LoadKubeClientOptions = {}): KubeClient {
   return new KubeClient(loadKubeconfig(options), options);
@@ -158,7 +161,8 @@ export class KubeClient {
       throw new Error(`PATCH ${path} needs a patch Content-Type (${PATCH_CONTENT_TYPES.join(', ')}); use the helpers in kube/patch.ts`);
     }
     const url = this.url(path, options.query);
-    let retriesLeft = method === 'GET' && !streaming ? (options.retries ?? 3) : 0;
+    let retriesLeft = method === 'GET' && !streaming ? (options.retries ?? READ_RETRY.retries) : 0;
+    let retried = 0;
     let refreshedCredentials = false;
     let resentOnStaleSocket = false;
     for (;;) {
@@ -185,9 +189,10 @@ export class KubeClient {
         this.connection = undefined;
         continue;
       }
-      if ((status === 429 || status >= 500) && error.retryAfterSeconds !== undefined && retriesLeft > 0) {
+      // a read is safe to repeat: ride out throttling and a server error of a moment
+      if (retriesLeft > 0 && (error.retryAfterSeconds !== undefined ? status === 429 || status >= 500 : isTransient(error))) {
         retriesLeft--;
-        await sleep(Math.min(error.retryAfterSeconds, MAX_RETRY_WAIT_SECONDS) * 1000, options.signal);
+        await sleep(retryDelayMs(error, ++retried, READ_RETRY), options.signal);
         continue;
       }
       throw error;

@@ -78,3 +78,20 @@ test('budgets only cover pods in their own namespace; reset drops budgets that a
   ledger.reset([]);
   assert.deepEqual(ledger.covering(pod('web-a', 'web')), []);
 });
+
+test('urgency: the longer the chain of evictions a budget forces, the sooner its pods should go', () => {
+  const ledger = new BudgetLedger();
+  const withStatus = (name: string, expectedPods: number, desiredHealthy: number): KubeObject => {
+    const budget = pdb(name, expectedPods - desiredHealthy);
+    budget.status = { ...budget.status, expectedPods, desiredHealthy };
+    return budget;
+  };
+  ledger.reset([withStatus('api', 4, 3), withStatus('web', 20, 15), withStatus('worker', 20, 10), withStatus('frozen', 3, 3)]);
+  assert.equal(ledger.urgency(pod('api-a', 'api')), 4);
+  assert.equal(ledger.urgency(pod('web-a', 'web')), 4);
+  assert.equal(ledger.urgency(pod('worker-a', 'worker')), 2);
+  // no disruption at all: as long a chain as there are pods (it waits anyway)
+  assert.equal(ledger.urgency(pod('frozen-a', 'frozen')), 3);
+  // nothing holds it up
+  assert.equal(ledger.urgency(pod('free', 'none')), 0);
+});

@@ -21,6 +21,9 @@ interface Budget {
   allowed: number;
   /** pods named in status.disruptedPods: evictions the server has already counted */
   disrupted: Set<string>;
+  /** status.expectedPods and status.desiredHealthy: how long a chain of evictions the budget can force */
+  expected: number;
+  desired: number;
 }
 
 export type BudgetAnswer =
@@ -56,6 +59,8 @@ export class BudgetLedger {
       selector: budgetSelector(pdb),
       allowed: Number(pdb.status?.disruptionsAllowed ?? 0),
       disrupted,
+      expected: Number(pdb.status?.expectedPods ?? 0),
+      desired: Number(pdb.status?.desiredHealthy ?? 0),
     });
     const grants = this.grants.get(ref);
     if (grants) for (const pod of disrupted) grants.delete(pod);
@@ -74,6 +79,19 @@ export class BudgetLedger {
       if (budget.namespace === namespace && matchesLabels(budget.selector, pod.metadata.labels)) refs.push(budget.ref);
     }
     return refs;
+  }
+
+  /**
+   * How urgent the pod's eviction is: the most rounds of evictions its budget can force (its expected pods
+   * over the disruptions it allows when all are healthy; each round waits for replacements to become Ready),
+   * so that the longest chains start first. 0 when no single budget covers the pod: nothing holds it up.
+   */
+  urgency(pod: KubeObject): number {
+    const covering = this.covering(pod);
+    if (covering.length !== 1) return 0;
+    const budget = this.budgets.get(covering[0]) as Budget;
+    const atOnce = budget.expected - budget.desired;
+    return atOnce > 0 ? Math.ceil(budget.expected / atOnce) : Math.max(1, budget.expected);
   }
 
   /** Evictions the budget allows now, net of this drain's grants the status does not show yet. */

@@ -175,9 +175,16 @@ describe('filterPods: kubectl messages', () => {
     assert.equal(result.error, 'cannot delete Get "https://x/apis/apps/v1/namespaces/default/daemonsets/ds": dial tcp: connection refused: default/ds-1');
   });
 
-  it('checks the controller kind only, as kubectl does', () => {
-    const result = filterPods([pod('x', { owner: owner('DaemonSet', 'ds', 'extensions/v1beta1') })], {}, dsExists, NOW);
-    assert.equal(result.error, `cannot delete ${DAEMONSET_FATAL}: default/x`);
+  it('a DaemonSet controller other than apps/v1 is an ordinary controller, as kubectl v1.35 has it', () => {
+    let lookups = 0;
+    const counting = (namespace: string, name: string): boolean => (lookups++, dsExists(namespace, name));
+    for (const apiVersion of ['extensions/v1beta1', 'apps/v1beta2']) {
+      const result = filterPods([pod('x', { owner: owner('DaemonSet', 'gone', apiVersion) })], {}, counting, NOW);
+      assert.deepEqual({ error: result.error, evict: result.toEvict.map((d) => d.ref), kind: result.pods[0].kind }, { error: undefined, evict: ['default/x'], kind: 'managed' }, apiVersion);
+    }
+    assert.equal(lookups, 0, 'no DaemonSet is looked up');
+    const appsV1 = filterPods([pod('x', { owner: owner('DaemonSet', 'gone') })], {}, counting, NOW);
+    assert.equal(appsV1.error, 'cannot delete daemonsets.apps "gone" not found: default/x');
   });
 
   it('an empty list is fine', () => {

@@ -104,6 +104,16 @@ export function controllerRef(pod: KubeObject): OwnerReference | undefined {
   return (pod.metadata.ownerReferences ?? []).find((ref) => ref.controller === true);
 }
 
+/**
+ * The controller when it is an apps/v1 DaemonSet. kubectl v1.35 compares the whole group/version/kind: a
+ * DaemonSet controller of any other version (apps/v1beta2, extensions/v1beta1) is an ordinary controller to it,
+ * never looked up and evicted like a ReplicaSet's pod (checked against the binary in test/node-drain-parity).
+ */
+export function daemonSetControllerRef(pod: KubeObject): OwnerReference | undefined {
+  const ref = controllerRef(pod);
+  return ref?.kind === 'DaemonSet' && ref.apiVersion === 'apps/v1' ? ref : undefined;
+}
+
 export function hasEmptyDir(pod: KubeObject): boolean {
   return (pod.spec?.volumes ?? []).some((volume: any) => volume?.emptyDir !== undefined && volume?.emptyDir !== null);
 }
@@ -142,8 +152,8 @@ export function drainFilters(options: DrainFilterOptions, daemonSetExists: Daemo
     {
       name: 'daemonSet',
       run(pod) {
-        const ref = controllerRef(pod);
-        if (!ref || ref.kind !== 'DaemonSet' || isFinished(pod)) return OKAY;
+        const ref = daemonSetControllerRef(pod);
+        if (!ref || isFinished(pod)) return OKAY;
         let exists: boolean;
         try {
           exists = daemonSetExists(pod.metadata.namespace ?? '', ref.name);
@@ -182,7 +192,7 @@ function removes(status: Status): boolean {
 function kindOf(pod: KubeObject, skippedAsDeleted: boolean, daemonSetGone: boolean): PodKind {
   if (skippedAsDeleted) return 'deleted-long-ago';
   const ref = controllerRef(pod);
-  if (ref?.kind === 'DaemonSet' && !isFinished(pod)) return daemonSetGone ? 'orphaned-daemonset' : 'daemonset';
+  if (daemonSetControllerRef(pod) && !isFinished(pod)) return daemonSetGone ? 'orphaned-daemonset' : 'daemonset';
   if (isMirrorPod(pod)) return 'mirror';
   if (isFinished(pod)) return 'finished';
   if (!ref) return 'bare';

@@ -128,6 +128,39 @@ function key(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
+/**
+ * One namespace's pods, with an index by the value of a label built on first use for that label: a budget
+ * selecting app=web then looks at the web pods, not at every pod of the namespace.
+ */
+class NamespacePods {
+  readonly pods: KubeObject[] = [];
+  private readonly byLabel = new Map<string, Map<string, KubeObject[]>>();
+
+  /** The pods the selector matches, in list order. */
+  matching(selector: LabelSelector): KubeObject[] {
+    if (selector.kind === 'nothing') return [];
+    const equality = selector.requirements.find((r) => (r.operator === '=' || r.operator === '==' || r.operator === 'in') && r.values.length === 1);
+    const candidates = equality ? this.withLabel(equality.key, equality.values[0]) : this.pods;
+    return candidates.filter((pod) => matchesLabels(selector, pod.metadata.labels));
+  }
+
+  private withLabel(key: string, value: string): KubeObject[] {
+    let index = this.byLabel.get(key);
+    if (!index) {
+      index = new Map();
+      for (const pod of this.pods) {
+        const labels = pod.metadata.labels;
+        if (!labels || !Object.hasOwn(labels, key)) continue;
+        const list = index.get(labels[key]);
+        if (list) list.push(pod);
+        else index.set(labels[key], [pod]);
+      }
+      this.byLabel.set(key, index);
+    }
+    return index.get(value) ?? [];
+  }
+}
+
 /** A budget's running account while the plan spends it. */
 interface BudgetAccount {
   pdb: KubeObject;
@@ -249,26 +282,25 @@ export function planDrain(snapshot: ClusterSnapshot, targets: readonly string[],
   // one pass over all pods: the targets' pods, pods per namespace (budgets), live pods per controller
   const podsOnTargets = new Map<string, KubeObject[]>();
   for (const name of targets) podsOnTargets.set(name, []);
-  const podsByNamespace = new Map<string, KubeObject[]>();
+  const podsByNamespace = new Map<string, NamespacePods>();
   const livePodsByController = new Map<string, number>();
   for (const pod of snapshot.pods) {
     const namespace = pod.metadata.namespace ?? '';
-    let list = podsByNamespace.get(namespace);
-    if (!list) podsByNamespace.set(namespace, (list = []));
-    list.push(pod);
+    let inNamespace = podsByNamespace.get(namespace);
+    if (!inNamespace) podsByNamespace.set(namespace, (inNamespace = new NamespacePods()));
+    inNamespace.pods.push(pod);
     const on = pod.spec?.nodeName;
     if (on && targetSet.has(on)) podsOnTargets.get(on)!.push(pod);
     const owner = controllerRef(pod);
     if (owner && !isFinished(pod) && !pod.metadata.deletionTimestamp) livePodsByController.set(owner.uid, (livePodsByController.get(owner.uid) ?? 0) + 1);
   }
 
-  const state = ClusterState.from({ nodes: snapshot.nodes, pods: snapshot.pods, namespaces: snapshot.namespaces });
+  const nodeObjects = new Map<string, KubeObject>();
+  for (const node of snapshot.nodes) nodeObjects.set(node.metadata.name ?? '', node);
   const nodes: NodePlan[] = [];
   for (const name of targets) {
-    const info = state.node(name);
-    nodes.push({ name, found: !!info, wasCordoned: !!info?.unschedulable, unselected: 0 });
-    // cordon every target before anything moves, so nothing lands on a node about to be drained
-    if (info && !info.unschedulable) state.setNode({ ...info.object, spec: { ...info.object.spec, unschedulable: true } });
+    const node = nodeObjects.get(name);
+    nodes.push({ name, found: !!node, wasCordoned: !!node?.spec?.unschedulable, unselected: 0 });
   }
 
   const pdbsByNamespace = new Map<string, { pdb: KubeObject; selector: LabelSelector }[]>();
@@ -289,7 +321,7 @@ export function planDrain(snapshot: ClusterSnapshot, targets: readonly string[],
     const ref = key(pdb.metadata.namespace ?? '', pdb.metadata.name ?? '');
     let account = accounts.get(ref);
     if (account) return account;
-    const covered = (podsByNamespace.get(pdb.metadata.namespace ?? '') ?? []).filter((pod) => matchesLabels(selector, pod.metadata.labels));
+    const covered = podsByNamespace.get(pdb.metadata.namespace ?? '')?.matching(selector) ?? [];
     const evaluation = evaluateBudget(pdb, covered, lookup ?? lookupFromObjects([]), now);
     const status = evaluation.status;
     account = {
@@ -396,8 +428,16 @@ export function planDrain(snapshot: ClusterSnapshot, targets: readonly string[],
     }
   }
 
-  // everything that leaves goes at once; then replacements are placed, higher priority first
-  for (const { plan } of leaving) state.removePod(plan.namespace, plan.name);
+  // everything that leaves goes at once (the state is built without those pods: 10% of the cluster's pods when
+  // 500 of 5,000 nodes are drained, not worth compiling only to take them out again); every target is cordoned
+  // before anything moves, so nothing lands on a node about to be drained; then replacements are placed,
+  // higher priority first
+  const leavingPods = new Set(leaving.map(({ pod }) => pod));
+  const state = ClusterState.from({ nodes: snapshot.nodes, pods: leavingPods.size > 0 ? snapshot.pods.filter((pod) => !leavingPods.has(pod)) : snapshot.pods, namespaces: snapshot.namespaces });
+  for (const name of targets) {
+    const info = state.node(name);
+    if (info && !info.unschedulable) state.setNode({ ...info.object, spec: { ...info.object.spec, unschedulable: true } });
+  }
   const claims = new Map<string, KubeObject>();
   for (const claim of snapshot.pvcs ?? []) claims.set(key(claim.metadata.namespace ?? '', claim.metadata.name ?? ''), claim);
   const volumes = new Map<string, KubeObject>();

@@ -62,4 +62,9 @@ export class BudgetGate {
   covering(pod: KubeObject): string[] {
     return this.ledger.covering(pod);
   }
+
+  /** The longer the chain of evictions the pod's budget forces, the sooner it should go (0: no budget). */
+  urgency(pod: KubeObject): number {
+    return this.ledger.urgency(pod);
+  }
 }

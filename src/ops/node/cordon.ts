@@ -4,6 +4,7 @@
 
 import type { KubeClient } from '../../kube/client.ts';
 import { strategicMergePatch } from '../../kube/patch.ts';
+import { withRetries } from '../../kube/retry.ts';
 import type { KubeObject } from '../../domain/object.ts';
 import { nodePath, resolveNodes, type NodeTarget } from './nodes.ts';
 
@@ -54,7 +55,8 @@ export async function setSchedulable(
     }
     if (dryRun !== 'client') {
       try {
-        await strategicMergePatch(client, nodePath(name), cordonPatch(action), { dryRun: dryRun === 'server', fieldManager: options.fieldManager ?? 'kmaint-cordon', signal: target.signal });
+        // the patch sets one field whatever the node's version: a conflict or server error of a moment is tried again
+        await withRetries(() => strategicMergePatch(client, nodePath(name), cordonPatch(action), { dryRun: dryRun === 'server', fieldManager: options.fieldManager ?? 'kmaint-cordon', signal: target.signal }), { conflicts: true, signal: target.signal });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         result.failed.push({ node: name, error: message });

@@ -54,7 +54,7 @@ export interface DrainResult {
   nodes: NodeReport[];
   /** drained, failed (an error), interrupted (Ctrl-C / abort) */
   status: 'drained' | 'failed' | 'interrupted';
-  /** the first error, as kubectl's final "error: ..." line */
+  /** every failed node's error, aggregated as kubectl's final error is (one as is, several as `[a, b]`) */
   error?: string;
   seconds: number;
 }

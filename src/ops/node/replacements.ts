@@ -27,6 +27,8 @@ function controllerPath(namespace: string, owner: OwnerReference): string | unde
 export class ReplacementGuard {
   /** per workload: resolves when the last of its evicted pods has been replaced */
   private readonly tails = new Map<string, Promise<void>>();
+  /** replacement checks still running */
+  private readonly checks = new Set<Promise<void>>();
 
   constructor(
     private readonly client: KubeClient,
@@ -50,13 +52,22 @@ export class ReplacementGuard {
     await previous;
     return (accepted) => {
       if (!accepted) return release();
-      void this.readyAgain(path, pod, settings.deadline, signal)
+      const check = this.readyAgain(path, pod, settings.deadline, signal)
         .then((ready) => {
           if (ready !== undefined) this.emit({ type: 'replacement-ready', node: settings.node, pod: `${namespace}/${pod.metadata.name}`, workload: `${owner.kind.toLowerCase()}/${owner.name}`, ready });
         })
         .catch(() => undefined)
-        .finally(release);
+        .finally(() => {
+          release();
+          this.checks.delete(check);
+        });
+      this.checks.add(check);
     };
+  }
+
+  /** Resolves once every evicted pod's workload is whole again (or its check gave up). */
+  async settle(): Promise<void> {
+    while (this.checks.size > 0) await Promise.all([...this.checks]);
   }
 
   /**

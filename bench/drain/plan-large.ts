@@ -1,14 +1,18 @@
-// How long `kmaint node drain --plan` takes on the `large` scenario's shape (5,000 nodes in 3 zones, 1,000
-// Deployments x 150 replicas in 20 namespaces, 30 pods a node), with a PodDisruptionBudget on every tenth
-// Deployment: planning 1 node and 500 nodes. Goal: <= 2 s and <= 1.5 GiB RSS each.
+// `kmaint node drain --plan` on the `large` scenario's shape (5,000 nodes in 3 zones, 1,000 Deployments x 150
+// replicas in 20 namespaces, 30 pods a node), with a PodDisruptionBudget on every tenth Deployment: the planner
+// (src/domain/drain/plan.ts) over a snapshot generated in memory, as `--plan` runs it once the snapshot is read.
+// Run by bench/drain.ts, one case per process so that each case's peak RSS is its own:
 //
-//   node --import tsx bench/drain-plan.ts [nodes] [deployments] [replicas]
+//   node --import tsx bench/drain/plan-large.ts one|spread|first [nodes] [deployments] [replicas]
 //
-// Prints one JSON line per case. The snapshot is generated in memory; reading it from an API server is not
-// timed here.
+//   one      the first node
+//   spread   500 nodes, every tenth: spread over the zones and the Deployments (each budget covers many targets)
+//   first    the first 500 nodes
+//
+// Prints one JSON line: the snapshot's size and generation time, the plan's time and counts, the peak RSS.
 
-import type { KubeObject } from '../src/domain/object.ts';
-import { planDrain, type ClusterSnapshot } from '../src/domain/drain/plan.ts';
+import type { KubeObject } from '../../src/domain/object.ts';
+import { planDrain, type ClusterSnapshot } from '../../src/domain/drain/plan.ts';
 
 export function largeSnapshot(nodeCount = 5000, deploymentCount = 1000, replicas = 150, namespaceCount = 20): ClusterSnapshot {
   const nodes: KubeObject[] = [];
@@ -69,30 +73,61 @@ export function largeSnapshot(nodeCount = 5000, deploymentCount = 1000, replicas
   return { nodes, pods, workloads, pdbs };
 }
 
-function measure(snapshot: ClusterSnapshot, targets: string[]): Record<string, unknown> {
+export const PLAN_CASES = ['one', 'spread', 'first'] as const;
+export type PlanCase = (typeof PLAN_CASES)[number];
+
+export interface PlanCaseResult {
+  case: PlanCase;
+  nodes: number;
+  pods: number;
+  generateMs: number;
+  targets: number;
+  plannedPods: number;
+  placed: number;
+  pending: number;
+  budgets: number;
+  verdict: string;
+  planMs: number;
+  /** process.resourceUsage().maxRSS, in bytes: the peak over generation and planning */
+  peakRssBytes: number;
+}
+
+function targetsOf(planCase: PlanCase, names: string[]): string[] {
+  if (planCase === 'one') return [names[0]];
+  if (planCase === 'spread') return names.filter((_, i) => i % 10 === 0).slice(0, 500);
+  return names.slice(0, 500);
+}
+
+export function runPlanCase(planCase: PlanCase, sizes: number[] = []): PlanCaseResult {
+  const [nodes, deployments, replicas] = sizes;
+  const t0 = performance.now();
+  const snapshot = largeSnapshot(nodes || undefined, deployments || undefined, replicas || undefined);
+  const generateMs = performance.now() - t0;
+  const targets = targetsOf(planCase, snapshot.nodes.map((n) => n.metadata.name as string));
   const start = performance.now();
   const plan = planDrain(snapshot, targets, { ignoreDaemonSets: true }, new Date('2026-01-01T00:00:00Z'));
-  const ms = performance.now() - start;
+  const planMs = performance.now() - start;
   return {
+    case: planCase,
+    nodes: snapshot.nodes.length,
+    pods: snapshot.pods.length,
+    generateMs: Math.round(generateMs),
     targets: targets.length,
-    pods: plan.pods.length,
+    plannedPods: plan.pods.length,
     placed: plan.pods.filter((p) => p.replacement === 'placed').length,
     pending: plan.pending.length,
     budgets: plan.budgets.length,
     verdict: plan.verdict,
-    ms: Math.round(ms),
-    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    planMs: Math.round(planMs),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }
 
-if (process.argv[1]?.endsWith('drain-plan.ts')) {
-  const [nodes, deployments, replicas] = process.argv.slice(2).map(Number);
-  const t0 = performance.now();
-  const snapshot = largeSnapshot(nodes || undefined, deployments || undefined, replicas || undefined);
-  console.log(JSON.stringify({ generated: { nodes: snapshot.nodes.length, pods: snapshot.pods.length }, ms: Math.round(performance.now() - t0), rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) }));
-  const names = snapshot.nodes.map((n) => n.metadata.name as string);
-  console.log(JSON.stringify(measure(snapshot, [names[0]])));
-  // every tenth node: spread over the zones and the Deployments
-  console.log(JSON.stringify(measure(snapshot, names.filter((_, i) => i % 10 === 0).slice(0, 500))));
-  console.log(JSON.stringify(measure(snapshot, names.slice(0, 500))));
+if (process.argv[1]?.endsWith('plan-large.ts')) {
+  const [name, ...sizes] = process.argv.slice(2);
+  if (!PLAN_CASES.includes(name as PlanCase)) {
+    console.error(`usage: plan-large.ts ${PLAN_CASES.join('|')} [nodes] [deployments] [replicas]`);
+    process.exit(2);
+  }
+  console.log(JSON.stringify(runPlanCase(name as PlanCase, sizes.map(Number))));
 }
