@@ -46,26 +46,29 @@ export async function setSchedulable(
     result.events.push(event);
     options.onEvent?.(event);
   };
-  for (const node of nodes) {
-    const name = node.metadata.name as string;
-    if (isCordoned(node) === (action === 'cordon')) {
-      result.unchanged.push(name);
-      emit({ type: 'unchanged', node: name, action, dryRun });
-      continue;
-    }
-    if (dryRun !== 'client') {
+  // the nodes are patched together (a drain of many nodes cordons them all first) and reported in order
+  const outcomes = await Promise.all(
+    nodes.map(async (node): Promise<{ name: string; type: CordonEvent['type']; error?: string }> => {
+      const name = node.metadata.name as string;
+      if (isCordoned(node) === (action === 'cordon')) return { name, type: 'unchanged' };
+      if (dryRun === 'client') return { name, type: 'changed' };
       try {
         // the patch sets one field whatever the node's version: a conflict or server error of a moment is tried again
         await withRetries(() => strategicMergePatch(client, nodePath(name), cordonPatch(action), { dryRun: dryRun === 'server', fieldManager: options.fieldManager ?? 'kmaint-cordon', signal: target.signal }), { conflicts: true, signal: target.signal });
+        return { name, type: 'changed' };
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        result.failed.push({ node: name, error: message });
-        emit({ type: 'failed', node: name, action, dryRun, error: message });
-        continue;
+        return { name, type: 'failed', error: error instanceof Error ? error.message : String(error) };
       }
+    }),
+  );
+  for (const { name, type, error } of outcomes) {
+    if (type === 'failed') {
+      result.failed.push({ node: name, error: error as string });
+      emit({ type, node: name, action, dryRun, error: error as string });
+    } else {
+      (type === 'changed' ? result.changed : result.unchanged).push(name);
+      emit({ type, node: name, action, dryRun });
     }
-    result.changed.push(name);
-    emit({ type: 'changed', node: name, action, dryRun });
   }
   return result;
 }
