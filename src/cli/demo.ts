@@ -14,6 +14,7 @@ import { formatTable } from '../render/table.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../domain/object.ts';
 import { CliError } from './errors.ts';
+import { healthView } from './node.ts';
 
 const NODE = 'k8s-node1';
 /** simulated seconds per real second: grace periods and heartbeats pass quickly */
@@ -38,12 +39,6 @@ async function podsTable(client: KubeClient): Promise<string> {
   return formatTable(['NAMESPACE', 'NAME', 'NODE', 'STATUS'], rows);
 }
 
-async function healthView(client: KubeClient, names?: string[]) {
-  const { collectNodeHealth } = await import('../ops/node/health.ts');
-  const health = await collectNodeHealth(client, { names });
-  return { ...health, serverVersion: health.serverVersion?.gitVersion };
-}
-
 export async function runSeedMaintenance(client: KubeClient, c: Colours): Promise<void> {
   const { waitForWorkloadsReady, rehearseReboot } = await import('../ops/node/rehearse.ts');
   const { planNodeDrain } = await import('../ops/node/drain-plan.ts');
@@ -51,7 +46,7 @@ export async function runSeedMaintenance(client: KubeClient, c: Colours): Promis
   const { setSchedulable } = await import('../ops/node/cordon.ts');
 
   step(c, 1, 'Check the nodes', 'kmaint node health: Ready, Lease heartbeats, pressure, kubelet version skew. (The transcript\'s kubelets are v1.27 and the sandbox API server v1.35: kmaint flags that skew as outside the supported range.)');
-  write(renderNodeHealth(await healthView(client), 'table', c));
+  write(renderNodeHealth(await healthView(client, {}), 'table', c));
 
   step(c, 2, `Plan the drain of ${NODE}`, `kmaint node drain ${NODE} --ignore-daemonsets --force --plan: what happens to each pod and where its replacement lands, computed with the scheduler's own placement before anything changes. default/go-http has no controller: --force deletes it for good.`);
   write(renderDrainPlan(await planNodeDrain(client, { names: [NODE] }, DRAIN_FLAGS), 'table', c));
@@ -78,7 +73,7 @@ export async function runSeedMaintenance(client: KubeClient, c: Colours): Promis
   const uncordon = await setSchedulable(client, { names: [NODE] }, 'uncordon', { fieldManager: 'kmaint-demo' });
   write(uncordon.changed.length > 0 ? `node/${NODE} uncordoned\n\n` : `node/${NODE} already uncordoned\n\n`);
   await waitForWorkloadsReady(client, SETTLE_MS);
-  write(renderNodeList(await healthView(client), 'table', c));
+  write(renderNodeList(await healthView(client, {}), 'table', c));
 }
 
 export function registerDemo(program: Command): void {

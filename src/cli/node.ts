@@ -41,7 +41,8 @@ async function withClient<T>(command: Command, fn: (client: KubeClient) => Promi
   }
 }
 
-async function healthView(client: KubeClient, nodeTarget: NodeTarget): Promise<HealthView> {
+/** The nodes' health as the renderers take it (the server version as its gitVersion). */
+export async function healthView(client: KubeClient, nodeTarget: NodeTarget): Promise<HealthView> {
   const { collectNodeHealth } = await import('../ops/node/health.ts');
   const health = await collectNodeHealth(client, nodeTarget);
   return { ...health, serverVersion: health.serverVersion?.gitVersion };
