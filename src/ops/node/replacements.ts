@@ -86,7 +86,8 @@ export class ReplacementGuard {
         throw error;
       }
       const desired = Number(controller.spec?.replicas ?? 1);
-      const selector = controller.kind === 'ReplicationController' || path.includes('/replicationcontrollers/')
+      // a ReplicationController's selector is a plain label map; the apps/v1 controllers' a LabelSelector
+      const selector = controllerRef(evicted)?.kind === 'ReplicationController'
         ? labelSelectorFromSet(controller.spec?.selector ?? {})
         : labelSelectorFromSpec(controller.spec?.selector);
       const { items } = await listAll<KubeObject>(this.client, `/api/v1/namespaces/${namespace}/pods`, { labelSelector: selectorToString(selector), signal });
