@@ -432,6 +432,50 @@ describe('pods that only the common filters can reject', () => {
     const tooBig = message(state.place(pod('big', { cpu: '12' })));
     assert.match(tooBig, /^0\/7 nodes are available: 1 Too many pods, 1 node\(s\) had untolerated taint \{dedicated: db\}, 1 node\(s\) were unschedulable, 5 Insufficient cpu\./);
   });
+
+  it('are placed over the node table exactly as the general path places them, node after node', () => {
+    // a preferred node affinity term that matches no node sends a pod down the general path without changing
+    // its scores: both states must make the same choices, with the same scores, in both search modes (with 150
+    // nodes the adaptive search looks at 100 of them, starting where the previous search stopped)
+    let seed = 7;
+    const random = (n: number) => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 8) % n;
+    const nodes = Array.from({ length: 150 }, (_, i) =>
+      node(`n${String(i).padStart(2, '0')}`, {
+        // one size: the node a pod leaves often becomes the best one
+        cpu: '2',
+        memory: '4Gi',
+        pods: '2',
+        unschedulable: random(8) === 0,
+        taints: random(8) === 0 ? [{ key: 'dedicated', value: random(2) ? 'db' : 'web', effect: 'NoSchedule' }] : undefined,
+      }),
+    );
+    const existing = Array.from({ length: 60 }, (_, i) => pod(`e${i}`, { nodeName: nodes[random(150)].metadata.name, cpu: `${random(900)}m`, memory: `${random(900)}Mi` }));
+    const neverMatching = { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: { matchExpressions: [{ key: 'nowhere', operator: 'Exists' }] } }] } } };
+    for (const nodesToScore of ['all', 'adaptive'] as const) {
+      const table = ClusterState.from({ nodes, pods: existing });
+      const general = ClusterState.from({ nodes, pods: existing });
+      let placed = 0;
+      for (let i = 0; i < 300; i++) {
+        const shape: PodOptions = { cpu: random(4) ? `${random(1000)}m` : undefined, memory: random(4) ? `${random(2000)}Mi` : undefined };
+        const tolerates = random(3) === 0 ? { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }] } : {};
+        const onTable = table.placeAndAssume(pod(`p${i}`, { ...shape, spec: tolerates }), { nodesToScore });
+        const onGeneral = general.placeAndAssume(pod(`p${i}`, { ...shape, spec: { ...tolerates, ...neverMatching } }), { nodesToScore });
+        assert.deepEqual(onTable, onGeneral, `${nodesToScore}: pod p${i}`);
+        if (onTable.fits) placed++;
+        if (i % 10 === 9) {
+          // pods leave and a node is cordoned: the table follows both
+          for (const leaving of [`e${i % 60}`, `p${i - 5}`]) {
+            table.removePod('default', leaving);
+            general.removePod('default', leaving);
+          }
+          const cordoned = node(nodes[(i * 7) % 150].metadata.name!, { unschedulable: true, cpu: '2', memory: '4Gi', pods: '2' });
+          table.setNode(cordoned);
+          general.setNode(cordoned);
+        }
+      }
+      assert.ok(placed > 200 && placed < 300, `${nodesToScore}: ${placed} of 300 placed; the cluster should fill up, but not at once`);
+    }
+  });
 });
 
 describe('planning a drain', () => {

@@ -18,6 +18,7 @@ import {
   type LabelSelectorSpec,
 } from './selectors.ts';
 import { addAmounts, amountsOf, emptyAmounts, podRequests, requestsNothing, subtractAmounts, type ResourceAmounts } from './requests.ts';
+import { NodeTable } from './node-table.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Upstream's reasons, word for word
@@ -141,7 +142,7 @@ export interface NodeInfo {
   allowedPods: number;
   requested: ResourceAmounts;
   nonZeroRequested: { cpu: number; memory: number };
-  pods: Map<string, PodInfo>;
+  pods: Set<PodInfo>;
   usedPorts: HostPort[];
 }
 
@@ -162,16 +163,12 @@ export function compilePod(pod: KubeObject): PodInfo {
   const name = pod.metadata.name ?? '';
   const labels = pod.metadata.labels ?? {};
   const requests = podRequests(pod);
-  const nonZero = podRequests(pod, { nonZero: true });
-  const affinity = spec.affinity ?? {};
-  const required = affinity.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const nonZero = setsCpuAndMemory(spec) ? requests : podRequests(pod, { nonZero: true });
+  const affinity = spec.affinity;
+  const required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   const ports: HostPort[] = [];
-  const portContainers = [...(spec.containers ?? []), ...(spec.initContainers ?? []).filter((c: any) => c?.restartPolicy === 'Always')];
-  for (const container of portContainers) {
-    for (const port of container.ports ?? []) {
-      if (port.hostPort > 0) ports.push({ ip: port.hostIP || '0.0.0.0', protocol: port.protocol || 'TCP', port: port.hostPort });
-    }
-  }
+  addHostPorts(ports, spec.containers, false);
+  addHostPorts(ports, spec.initContainers, true);
   return {
     key: podKey(namespace, name),
     namespace,
@@ -180,23 +177,20 @@ export function compilePod(pod: KubeObject): PodInfo {
     nodeName: spec.nodeName || undefined,
     requests,
     requestsNothing: requestsNothing(requests),
-    nonZero: { cpu: nonZero.cpu, memory: nonZero.memory },
+    nonZero,
     tolerations: spec.tolerations ?? NONE,
     nodeSelector: spec.nodeSelector && Object.keys(spec.nodeSelector).length > 0 ? spec.nodeSelector : undefined,
     requiredNodeTerms: required ? (required.nodeSelectorTerms ?? []).map(compileNodeSelectorTerm) : undefined,
-    preferredNodeTerms: shared(
-      (affinity.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p: any) => ({
-        weight: p.weight ?? 0,
-        term: compileNodeSelectorTerm(p.preference ?? {}),
-      })),
-    ),
+    preferredNodeTerms: compileEach(affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution, (p: any) => ({
+      weight: p.weight ?? 0,
+      term: compileNodeSelectorTerm(p.preference ?? {}),
+    })),
     hostPorts: shared(ports),
-    affinityTerms: shared((affinity.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t: any) => compileAffinityTerm(t, namespace, labels))),
-    antiAffinityTerms: shared((affinity.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t: any) => compileAffinityTerm(t, namespace, labels))),
-    spreadConstraints: shared(
-      (spec.topologySpreadConstraints ?? [])
-        .filter((c: any) => (c.whenUnsatisfiable ?? 'DoNotSchedule') === 'DoNotSchedule')
-        .map((c: any) => compileSpreadConstraint(c, namespace, labels)),
+    affinityTerms: compileEach(affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, (t: any) => compileAffinityTerm(t, namespace, labels)),
+    antiAffinityTerms: compileEach(affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, (t: any) => compileAffinityTerm(t, namespace, labels)),
+    spreadConstraints: compileEach(
+      spec.topologySpreadConstraints?.filter((c: any) => (c.whenUnsatisfiable ?? 'DoNotSchedule') === 'DoNotSchedule'),
+      (c: any) => compileSpreadConstraint(c, namespace, labels),
     ),
     priority: typeof spec.priority === 'number' ? spec.priority : PRIORITY_DEFAULT,
     preemptionNever: spec.preemptionPolicy === 'Never',
@@ -209,6 +203,34 @@ const NONE: never[] = Object.freeze([]) as unknown as never[];
 
 function shared<T>(list: T[]): T[] {
   return list.length === 0 ? NONE : list;
+}
+
+/**
+ * True when every container names cpu and memory and nothing else adds to them: the pod's scoring requests
+ * (with upstream's defaults for what a container leaves out) are then its requests, with no second pass.
+ */
+function setsCpuAndMemory(spec: any): boolean {
+  if (spec.initContainers?.length || spec.resources || spec.overhead) return false;
+  for (const container of spec.containers ?? NONE) {
+    const requests = container?.resources?.requests;
+    const limits = container?.resources?.limits;
+    if ((requests?.cpu ?? limits?.cpu) === undefined || (requests?.memory ?? limits?.memory) === undefined) return false;
+  }
+  return true;
+}
+
+function compileEach<T>(list: any[] | undefined, compile: (item: any) => T): T[] {
+  return list?.length ? list.map(compile) : NONE;
+}
+
+/** Host ports of the app containers, and of the init containers that keep running (sidecars). */
+function addHostPorts(ports: HostPort[], containers: any[] | undefined, sidecarsOnly: boolean): void {
+  for (const container of containers ?? NONE) {
+    if (sidecarsOnly && container?.restartPolicy !== 'Always') continue;
+    for (const port of container.ports ?? NONE) {
+      if (port.hostPort > 0) ports.push({ ip: port.hostIP || '0.0.0.0', protocol: port.protocol || 'TCP', port: port.hostPort });
+    }
+  }
 }
 
 function isPodInfo(pod: KubeObject | PodInfo): pod is PodInfo {
@@ -314,7 +336,7 @@ export function compileNode(node: KubeObject): NodeInfo {
     allowedPods: podSlots === undefined ? 0 : Number(amountsOf({ pods: podSlots }).scalar.pods ?? 0),
     requested: emptyAmounts(),
     nonZeroRequested: { cpu: 0, memory: 0 },
-    pods: new Map(),
+    pods: new Set(),
     usedPorts: [],
   };
 }
@@ -587,16 +609,20 @@ function usedFraction(requested: number, capacity: number): number {
 
 /** NodeResourcesFit's LeastAllocated strategy over cpu and memory (weights 1 and 1). */
 export function leastAllocatedScore(pod: PodInfo, node: NodeInfo): number {
-  const cpu = leastRequested(node.nonZeroRequested.cpu + pod.nonZero.cpu, node.allocatable.cpu);
-  const memory = leastRequested(node.nonZeroRequested.memory + pod.nonZero.memory, node.allocatable.memory);
-  return Math.floor((cpu + memory) / 2);
+  return leastAllocated(node.nonZeroRequested.cpu + pod.nonZero.cpu, node.allocatable.cpu, node.nonZeroRequested.memory + pod.nonZero.memory, node.allocatable.memory);
+}
+
+function leastAllocated(cpuRequested: number, cpuAllocatable: number, memoryRequested: number, memoryAllocatable: number): number {
+  return Math.floor((leastRequested(cpuRequested, cpuAllocatable) + leastRequested(memoryRequested, memoryAllocatable)) / 2);
 }
 
 /** NodeResourcesBalancedAllocation over cpu and memory: nodes whose cpu and memory fill evenly score higher. */
 export function balancedAllocationScore(pod: PodInfo, node: NodeInfo): number {
-  const cpu = usedFraction(node.requested.cpu + pod.requests.cpu, node.allocatable.cpu);
-  const memory = usedFraction(node.requested.memory + pod.requests.memory, node.allocatable.memory);
-  const std = Math.abs(cpu - memory) / 2;
+  return balancedAllocation(node.requested.cpu + pod.requests.cpu, node.allocatable.cpu, node.requested.memory + pod.requests.memory, node.allocatable.memory);
+}
+
+function balancedAllocation(cpuRequested: number, cpuAllocatable: number, memoryRequested: number, memoryAllocatable: number): number {
+  const std = Math.abs(usedFraction(cpuRequested, cpuAllocatable) - usedFraction(memoryRequested, memoryAllocatable)) / 2;
   return Math.floor((1 - std) * MAX_NODE_SCORE);
 }
 
@@ -696,7 +722,7 @@ export function failureMessage(pod: PodInfo, nodeCount: number, failures: Readon
 
 function hasLowerPriorityPods(node: NodeInfo | undefined, priority: number): boolean {
   if (!node) return false;
-  for (const pod of node.pods.values()) if (pod.priority < priority) return true;
+  for (const pod of node.pods) if (pod.priority < priority) return true;
   return false;
 }
 
@@ -776,6 +802,8 @@ export class ClusterState {
   private readonly counters = new Map<string, MatchCounter>();
   private readonly antiAffinityGroups = new Map<string, AntiAffinityGroup>();
   private nodeList: NodeInfo[] | undefined;
+  /** rows of nodeList's nodes; dropped with it */
+  private table: NodeTable | undefined;
   private nextStartIndex = 0;
 
   static from(input: ClusterInput): ClusterState {
@@ -828,9 +856,14 @@ export class ClusterState {
       info.usedPorts = previous.usedPorts;
     }
     const listed = this.nodeList?.indexOf(previous as NodeInfo) ?? -1;
-    if (listed >= 0) this.nodeList![listed] = info;
-    else this.nodeList = undefined;
     this.nodes.set(info.name, info);
+    if (listed >= 0) {
+      this.nodeList![listed] = info;
+      this.table?.refresh(info);
+    } else {
+      this.nodeList = undefined;
+      this.table = undefined;
+    }
     return info;
   }
 
@@ -840,6 +873,7 @@ export class ClusterState {
     if (!node) return;
     this.nodes.delete(name);
     this.nodeList = undefined;
+    this.table = undefined;
     if (node.pods.size > 0) this.absentNodes.set(name, node);
   }
 
@@ -851,11 +885,12 @@ export class ClusterState {
     if (this.pods.has(info.key)) this.removePod(info.namespace, info.name);
     this.pods.set(info.key, { info, nodeName: target });
     const node = this.nodes.get(target) ?? this.absentNode(target);
-    node.pods.set(info.key, info);
+    node.pods.add(info);
     addAmounts(node.requested, info.requests);
     node.nonZeroRequested.cpu += info.nonZero.cpu;
     node.nonZeroRequested.memory += info.nonZero.memory;
     for (const port of info.hostPorts) node.usedPorts.push(port);
+    this.table?.refresh(node);
     for (const counter of this.counters.values()) if (counter.matches(info)) counter.change(target, 1);
     for (const term of info.antiAffinityTerms) {
       let group = this.antiAffinityGroups.get(term.signature);
@@ -872,12 +907,13 @@ export class ClusterState {
     const { info, nodeName } = entry;
     const node = this.nodes.get(nodeName) ?? this.absentNodes.get(nodeName);
     if (node) {
-      node.pods.delete(key);
+      node.pods.delete(info);
       if (node.pods.size === 0) this.absentNodes.delete(nodeName);
       subtractAmounts(node.requested, info.requests);
       node.nonZeroRequested.cpu -= info.nonZero.cpu;
       node.nonZeroRequested.memory -= info.nonZero.memory;
       if (info.hostPorts.length > 0) node.usedPorts = node.usedPorts.filter((port) => !info.hostPorts.includes(port));
+      this.table?.refresh(node);
     }
     for (const counter of this.counters.values()) if (counter.matches(info)) counter.change(nodeName, -1);
     for (const term of info.antiAffinityTerms) {
@@ -991,6 +1027,10 @@ export class ClusterState {
     const start = options.nodesToScore === 'adaptive' ? this.nextStartIndex % total : 0;
     const filters = filtersFor(info, cycle);
     const plainlyFits = plainFitFor(info, filters);
+    if (plainlyFits && info.preferredNodeTerms.length === 0 && !hasScalarRequests(info)) {
+      const placed = this.placePlain(info, cycle, filters, wanted, start, options);
+      if (placed) return placed;
+    }
     const feasible: NodeInfo[] = [];
     const failures = new Map<string, NodeFailure>();
     let evaluated = 0;
@@ -1018,6 +1058,50 @@ export class ClusterState {
     return { pod: ref, fits: true, nodeName: feasible[best].name, score: scores[best], feasibleNodes: feasible.length, evaluatedNodes: evaluated };
   }
 
+  /**
+   * place() for a pod that only the three filters every pod runs can turn away, over the node table: the same
+   * nodes visited, the same scores, the same choice. Undefined when no node fits (place() then finds out why)
+   * or when PreferNoSchedule taints make scores depend on each other.
+   */
+  private placePlain(info: PodInfo, cycle: CycleState, filters: readonly Filter[], wanted: number, start: number, options: PlacementOptions): PlacementResult | undefined {
+    const nodes = this.allNodes();
+    const table = (this.table ??= new NodeTable(nodes));
+    if (table.anyPreferNoSchedule) return undefined;
+    const { freeCpu, freeMemory, freeStorage, freeSlots, open, allocatableCpu, allocatableMemory, requestedCpu, requestedMemory, nonZeroCpu, nonZeroMemory } = table;
+    const { cpu, memory, ephemeralStorage } = info.requests;
+    const { cpu: nonZeroCpuWanted, memory: nonZeroMemoryWanted } = info.nonZero;
+    const requestsNothing = info.requestsNothing;
+    // no PreferNoSchedule taints and no preferred node affinity: those two scores are the same on every node
+    const sameOnEveryNode = SCORE_WEIGHTS.taintToleration * MAX_NODE_SCORE;
+    const { leastAllocated: leastAllocatedWeight, balancedAllocation: balancedAllocationWeight } = SCORE_WEIGHTS;
+    const total = nodes.length;
+    let feasible = 0;
+    let evaluated = 0;
+    let best = -1;
+    let bestScore = -1;
+    for (; evaluated < total && feasible < wanted; evaluated++) {
+      const row = (start + evaluated) % total;
+      const fits =
+        open[row] === 1 && freeSlots[row] >= 1
+          ? requestsNothing || !((cpu > 0 && cpu > freeCpu[row]) || (memory > 0 && memory > freeMemory[row]) || (ephemeralStorage > 0 && ephemeralStorage > freeStorage[row]))
+          : !runFilters(info, nodes[row], cycle, filters);
+      if (!fits) continue;
+      feasible++;
+      const score =
+        leastAllocatedWeight * leastAllocated(nonZeroCpu[row] + nonZeroCpuWanted, allocatableCpu[row], nonZeroMemory[row] + nonZeroMemoryWanted, allocatableMemory[row]) +
+        balancedAllocationWeight * balancedAllocation(requestedCpu[row] + cpu, allocatableCpu[row], requestedMemory[row] + memory, allocatableMemory[row]) +
+        sameOnEveryNode;
+      // rows are in name order: on a tie the earlier name wins, also when the visit wrapped around
+      if (score > bestScore || (score === bestScore && row < best)) {
+        best = row;
+        bestScore = score;
+      }
+    }
+    if (feasible === 0) return undefined;
+    if (options.nodesToScore === 'adaptive') this.nextStartIndex = (start + evaluated) % total;
+    return { pod: { namespace: info.namespace, name: info.name }, fits: true, nodeName: nodes[best].name, score: bestScore, feasibleNodes: feasible, evaluatedNodes: evaluated };
+  }
+
   /** Places a pod and, when it fits, accounts it to its node so that later pods see it. */
   placeAndAssume(pod: KubeObject | PodInfo, options: PlacementOptions = {}): PlacementResult {
     const info = isPodInfo(pod) ? pod : compilePod(pod);
@@ -1025,6 +1109,11 @@ export class ClusterState {
     if (result.fits) this.addPod(info, result.nodeName);
     return result;
   }
+}
+
+function hasScalarRequests(pod: PodInfo): boolean {
+  for (const name in pod.requests.scalar) if (pod.requests.scalar[name] > 0) return true;
+  return false;
 }
 
 function isFinished(pod: KubeObject): boolean {
