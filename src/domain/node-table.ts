@@ -50,10 +50,11 @@ export class NodeTable {
     return this.preferNoScheduleRows > 0;
   }
 
-  /** Re-reads the row of a node that changed (its pods, or the node itself at the same place in the order). */
-  refresh(node: NodeInfo): void {
+  /** Re-reads the row of a node that changed (its pods, or the node itself at the same place in the order); returns the row. */
+  refresh(node: NodeInfo): number | undefined {
     const row = this.rowOf.get(node.name);
     if (row !== undefined) this.read(row, node);
+    return row;
   }
 
   private read(row: number, node: NodeInfo): void {

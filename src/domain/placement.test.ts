@@ -436,7 +436,8 @@ describe('pods that only the common filters can reject', () => {
   it('are placed over the node table exactly as the general path places them, node after node', () => {
     // a preferred node affinity term that matches no node sends a pod down the general path without changing
     // its scores: both states must make the same choices, with the same scores, in both search modes (with 150
-    // nodes the adaptive search looks at 100 of them, starting where the previous search stopped)
+    // nodes the adaptive search looks at 100 of them, starting where the previous search stopped), whether a
+    // pod's shape is placed by a scan or through its tree
     let seed = 7;
     const random = (n: number) => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 8) % n;
     const nodes = Array.from({ length: 150 }, (_, i) =>
@@ -456,7 +457,9 @@ describe('pods that only the common filters can reject', () => {
       const general = ClusterState.from({ nodes, pods: existing });
       let placed = 0;
       for (let i = 0; i < 300; i++) {
-        const shape: PodOptions = { cpu: random(4) ? `${random(1000)}m` : undefined, memory: random(4) ? `${random(2000)}Mi` : undefined };
+        // mostly a few shapes, which are then placed through their trees, and now and then one of its own
+        const size = random(4) ? 1 + random(3) : 10 + random(990);
+        const shape: PodOptions = { cpu: random(4) ? `${size * 100}m` : undefined, memory: random(4) ? `${size * 200}Mi` : undefined };
         const tolerates = random(3) === 0 ? { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }] } : {};
         const onTable = table.placeAndAssume(pod(`p${i}`, { ...shape, spec: tolerates }), { nodesToScore });
         const onGeneral = general.placeAndAssume(pod(`p${i}`, { ...shape, spec: { ...tolerates, ...neverMatching } }), { nodesToScore });

@@ -19,6 +19,7 @@ import {
 } from './selectors.ts';
 import { addAmounts, amountsOf, emptyAmounts, podRequests, requestsNothing, subtractAmounts, type ResourceAmounts } from './requests.ts';
 import { NodeTable } from './node-table.ts';
+import { BestRowTree, type RowSearch } from './best-row-tree.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Upstream's reasons, word for word
@@ -105,7 +106,6 @@ interface NodeSelectorTerm {
 
 /** A pod compiled for placement: everything the filters and scores look at, parsed once. */
 export interface PodInfo {
-  key: string;
   namespace: string;
   name: string;
   labels: Record<string, string>;
@@ -151,10 +151,6 @@ export interface PodRef {
   name: string;
 }
 
-function podKey(namespace: string, name: string): string {
-  return `${namespace}/${name}`;
-}
-
 const PRIORITY_DEFAULT = 0;
 
 export function compilePod(pod: KubeObject): PodInfo {
@@ -170,7 +166,6 @@ export function compilePod(pod: KubeObject): PodInfo {
   addHostPorts(ports, spec.containers, false);
   addHostPorts(ports, spec.initContainers, true);
   return {
-    key: podKey(namespace, name),
     namespace,
     name,
     labels,
@@ -234,7 +229,7 @@ function addHostPorts(ports: HostPort[], containers: any[] | undefined, sidecars
 }
 
 function isPodInfo(pod: KubeObject | PodInfo): pod is PodInfo {
-  return 'requests' in pod && 'key' in pod;
+  return 'requests' in pod && 'nonZero' in pod;
 }
 
 const NODE_OPERATORS: Record<string, LabelRequirement['operator']> = {
@@ -797,13 +792,17 @@ export class ClusterState {
   private readonly nodes = new Map<string, NodeInfo>();
   /** nodes that pods are bound to but that are not (or no longer) in the cluster: never offered to pods */
   private readonly absentNodes = new Map<string, NodeInfo>();
-  private readonly pods = new Map<string, { info: PodInfo; nodeName: string }>();
+  /** bound pods by namespace, then name: no joined key to build and hash for each of 150,000 pods */
+  private readonly pods = new Map<string, Map<string, { info: PodInfo; nodeName: string }>>();
+  private boundPods = 0;
   private readonly namespaceLabelsByName = new Map<string, Record<string, string>>();
   private readonly counters = new Map<string, MatchCounter>();
   private readonly antiAffinityGroups = new Map<string, AntiAffinityGroup>();
   private nodeList: NodeInfo[] | undefined;
   /** rows of nodeList's nodes; dropped with it */
   private table: NodeTable | undefined;
+  /** plain pods' shapes (what the three common filters and the scores read), with a tree once placed twice */
+  private readonly shapes = new Map<string, { info: PodInfo; tree?: BestRowTree }>();
   private nextStartIndex = 0;
 
   static from(input: ClusterInput): ClusterState {
@@ -821,7 +820,7 @@ export class ClusterState {
   }
 
   get podCount(): number {
-    return this.pods.size;
+    return this.boundPods;
   }
 
   node(name: string): NodeInfo | undefined {
@@ -835,7 +834,7 @@ export class ClusterState {
   }
 
   nodeOf(namespace: string, name: string): string | undefined {
-    return this.pods.get(podKey(namespace, name))?.nodeName;
+    return this.pods.get(namespace)?.get(name)?.nodeName;
   }
 
   setNamespace(namespace: KubeObject): void {
@@ -859,12 +858,18 @@ export class ClusterState {
     this.nodes.set(info.name, info);
     if (listed >= 0) {
       this.nodeList![listed] = info;
-      this.table?.refresh(info);
+      this.nodeChanged(info);
     } else {
-      this.nodeList = undefined;
-      this.table = undefined;
+      this.dropTable();
     }
     return info;
+  }
+
+  /** The node order changed: rows are numbered anew. */
+  private dropTable(): void {
+    this.nodeList = undefined;
+    this.table = undefined;
+    this.shapes.clear();
   }
 
   /** Removes a node. Pods bound to it stay accounted to it until they are removed themselves. */
@@ -872,8 +877,7 @@ export class ClusterState {
     const node = this.nodes.get(name);
     if (!node) return;
     this.nodes.delete(name);
-    this.nodeList = undefined;
-    this.table = undefined;
+    this.dropTable();
     if (node.pods.size > 0) this.absentNodes.set(name, node);
   }
 
@@ -881,16 +885,19 @@ export class ClusterState {
   addPod(pod: KubeObject | PodInfo, nodeName?: string): void {
     const info = isPodInfo(pod) ? pod : compilePod(pod);
     const target = nodeName ?? info.nodeName;
-    if (!target) throw new Error(`pod ${info.key} has no node to be accounted to`);
-    if (this.pods.has(info.key)) this.removePod(info.namespace, info.name);
-    this.pods.set(info.key, { info, nodeName: target });
+    if (!target) throw new Error(`pod ${info.namespace}/${info.name} has no node to be accounted to`);
+    let inNamespace = this.pods.get(info.namespace);
+    if (!inNamespace) this.pods.set(info.namespace, (inNamespace = new Map()));
+    if (inNamespace.has(info.name)) this.removePod(info.namespace, info.name);
+    inNamespace.set(info.name, { info, nodeName: target });
+    this.boundPods++;
     const node = this.nodes.get(target) ?? this.absentNode(target);
     node.pods.add(info);
     addAmounts(node.requested, info.requests);
     node.nonZeroRequested.cpu += info.nonZero.cpu;
     node.nonZeroRequested.memory += info.nonZero.memory;
     for (const port of info.hostPorts) node.usedPorts.push(port);
-    this.table?.refresh(node);
+    this.nodeChanged(node);
     for (const counter of this.counters.values()) if (counter.matches(info)) counter.change(target, 1);
     for (const term of info.antiAffinityTerms) {
       let group = this.antiAffinityGroups.get(term.signature);
@@ -900,10 +907,11 @@ export class ClusterState {
   }
 
   removePod(namespace: string, name: string): boolean {
-    const key = podKey(namespace, name);
-    const entry = this.pods.get(key);
+    const inNamespace = this.pods.get(namespace);
+    const entry = inNamespace?.get(name);
     if (!entry) return false;
-    this.pods.delete(key);
+    inNamespace!.delete(name);
+    this.boundPods--;
     const { info, nodeName } = entry;
     const node = this.nodes.get(nodeName) ?? this.absentNodes.get(nodeName);
     if (node) {
@@ -913,7 +921,7 @@ export class ClusterState {
       node.nonZeroRequested.cpu -= info.nonZero.cpu;
       node.nonZeroRequested.memory -= info.nonZero.memory;
       if (info.hostPorts.length > 0) node.usedPorts = node.usedPorts.filter((port) => !info.hostPorts.includes(port));
-      this.table?.refresh(node);
+      this.nodeChanged(node);
     }
     for (const counter of this.counters.values()) if (counter.matches(info)) counter.change(nodeName, -1);
     for (const term of info.antiAffinityTerms) {
@@ -939,7 +947,7 @@ export class ClusterState {
     if (counter) return counter;
     if (this.counters.size >= MAX_COUNTERS) this.counters.clear();
     counter = new MatchCounter(terms, skipTerminating, (ns) => this.namespaceLabelsByName.get(ns));
-    for (const { info, nodeName } of this.pods.values()) if (counter.matches(info)) counter.change(nodeName, 1);
+    for (const inNamespace of this.pods.values()) for (const { info, nodeName } of inNamespace.values()) if (counter.matches(info)) counter.change(nodeName, 1);
     this.counters.set(signature, counter);
     return counter;
   }
@@ -1028,7 +1036,7 @@ export class ClusterState {
     const filters = filtersFor(info, cycle);
     const plainlyFits = plainFitFor(info, filters);
     if (plainlyFits && info.preferredNodeTerms.length === 0 && !hasScalarRequests(info)) {
-      const placed = this.placePlain(info, cycle, filters, wanted, start, options);
+      const placed = this.placePlain(info, wanted, start, options);
       if (placed) return placed;
     }
     const feasible: NodeInfo[] = [];
@@ -1060,46 +1068,44 @@ export class ClusterState {
 
   /**
    * place() for a pod that only the three filters every pod runs can turn away, over the node table: the same
-   * nodes visited, the same scores, the same choice. Undefined when no node fits (place() then finds out why)
-   * or when PreferNoSchedule taints make scores depend on each other.
+   * nodes visited, the same scores, the same choice. Pods of a shape placed before are found through that
+   * shape's tree instead of a scan. Undefined when no node fits (place() then finds out why) or when
+   * PreferNoSchedule taints make scores depend on each other.
    */
-  private placePlain(info: PodInfo, cycle: CycleState, filters: readonly Filter[], wanted: number, start: number, options: PlacementOptions): PlacementResult | undefined {
+  private placePlain(info: PodInfo, wanted: number, start: number, options: PlacementOptions): PlacementResult | undefined {
     const nodes = this.allNodes();
     const table = (this.table ??= new NodeTable(nodes));
     if (table.anyPreferNoSchedule) return undefined;
-    const { freeCpu, freeMemory, freeStorage, freeSlots, open, allocatableCpu, allocatableMemory, requestedCpu, requestedMemory, nonZeroCpu, nonZeroMemory } = table;
-    const { cpu, memory, ephemeralStorage } = info.requests;
-    const { cpu: nonZeroCpuWanted, memory: nonZeroMemoryWanted } = info.nonZero;
-    const requestsNothing = info.requestsNothing;
-    // no PreferNoSchedule taints and no preferred node affinity: those two scores are the same on every node
-    const sameOnEveryNode = SCORE_WEIGHTS.taintToleration * MAX_NODE_SCORE;
-    const { leastAllocated: leastAllocatedWeight, balancedAllocation: balancedAllocationWeight } = SCORE_WEIGHTS;
-    const total = nodes.length;
-    let feasible = 0;
-    let evaluated = 0;
-    let best = -1;
-    let bestScore = -1;
-    for (; evaluated < total && feasible < wanted; evaluated++) {
-      const row = (start + evaluated) % total;
-      const fits =
-        open[row] === 1 && freeSlots[row] >= 1
-          ? requestsNothing || !((cpu > 0 && cpu > freeCpu[row]) || (memory > 0 && memory > freeMemory[row]) || (ephemeralStorage > 0 && ephemeralStorage > freeStorage[row]))
-          : !runFilters(info, nodes[row], cycle, filters);
-      if (!fits) continue;
-      feasible++;
-      const score =
-        leastAllocatedWeight * leastAllocated(nonZeroCpu[row] + nonZeroCpuWanted, allocatableCpu[row], nonZeroMemory[row] + nonZeroMemoryWanted, allocatableMemory[row]) +
-        balancedAllocationWeight * balancedAllocation(requestedCpu[row] + cpu, allocatableCpu[row], requestedMemory[row] + memory, allocatableMemory[row]) +
-        sameOnEveryNode;
-      // rows are in name order: on a tie the earlier name wins, also when the visit wrapped around
-      if (score > bestScore || (score === bestScore && row < best)) {
-        best = row;
-        bestScore = score;
-      }
+    const tree = this.shapeTree(info, table, nodes);
+    const found = tree ? tree.search(start, wanted) : scanRows(info, table, nodes, start, wanted);
+    if (found.feasible === 0) return undefined;
+    if (options.nodesToScore === 'adaptive') this.nextStartIndex = (start + found.evaluated) % nodes.length;
+    const score = tree ? tree.score(found.best) : plainRowScore(info, table, nodes, found.best)!;
+    return { pod: { namespace: info.namespace, name: info.name }, fits: true, nodeName: nodes[found.best].name, score, feasibleNodes: found.feasible, evaluatedNodes: found.evaluated };
+  }
+
+  /** The tree of the pod's shape: made the second time the shape is placed, kept for the last few shapes. */
+  private shapeTree(info: PodInfo, table: NodeTable, nodes: readonly NodeInfo[]): BestRowTree | undefined {
+    const shape = shapeOf(info);
+    const known = this.shapes.get(shape);
+    if (!known) {
+      if (this.shapes.size >= MAX_SHAPES) this.shapes.delete(this.shapes.keys().next().value!);
+      this.shapes.set(shape, { info });
+      return undefined;
     }
-    if (feasible === 0) return undefined;
-    if (options.nodesToScore === 'adaptive') this.nextStartIndex = (start + evaluated) % total;
-    return { pod: { namespace: info.namespace, name: info.name }, fits: true, nodeName: nodes[best].name, score: bestScore, feasibleNodes: feasible, evaluatedNodes: evaluated };
+    if (!known.tree) {
+      known.tree = new BestRowTree(nodes.length);
+      for (let row = 0; row < nodes.length; row++) known.tree.set(row, plainRowScore(known.info, table, nodes, row));
+    }
+    return known.tree;
+  }
+
+  /** A node's amounts or taints changed: its table row, and its row in every shape's tree. */
+  private nodeChanged(node: NodeInfo): void {
+    const row = this.table?.refresh(node);
+    if (row === undefined) return;
+    const nodes = this.allNodes();
+    for (const { info, tree } of this.shapes.values()) tree?.set(row, plainRowScore(info, this.table!, nodes, row));
   }
 
   /** Places a pod and, when it fits, accounts it to its node so that later pods see it. */
@@ -1109,6 +1115,58 @@ export class ClusterState {
     if (result.fits) this.addPod(info, result.nodeName);
     return result;
   }
+}
+
+const MAX_SHAPES = 8;
+const PLAIN_FILTERS: readonly Filter[] = [filterNodeUnschedulable, filterTaintToleration, filterNodeResourcesFit];
+const NO_CYCLE: CycleState = {};
+
+/** What the three common filters and the scores read of a plain pod: pods of one shape fit and score alike. */
+function shapeOf(pod: PodInfo): string {
+  const { requests, nonZero } = pod;
+  return `${requests.cpu}/${requests.memory}/${requests.ephemeralStorage}/${nonZero.cpu}/${nonZero.memory}/${pod.tolerations.length > 0 ? JSON.stringify(pod.tolerations) : ''}`;
+}
+
+/**
+ * A plain pod's score on a node of the table, or undefined when the node turns it away. Nodes open to every
+ * pod are judged from their row; cordoned and tainted ones go through the filters.
+ */
+function plainRowScore(pod: PodInfo, table: NodeTable, nodes: readonly NodeInfo[], row: number): number | undefined {
+  const { cpu, memory, ephemeralStorage } = pod.requests;
+  const fits =
+    table.open[row] === 1 && table.freeSlots[row] >= 1
+      ? pod.requestsNothing || !((cpu > 0 && cpu > table.freeCpu[row]) || (memory > 0 && memory > table.freeMemory[row]) || (ephemeralStorage > 0 && ephemeralStorage > table.freeStorage[row]))
+      : !runFilters(pod, nodes[row], NO_CYCLE, PLAIN_FILTERS);
+  if (!fits) return undefined;
+  const allocatableCpu = table.allocatableCpu[row];
+  const allocatableMemory = table.allocatableMemory[row];
+  // no PreferNoSchedule taints and no preferred node affinity: those two scores are the same on every node
+  return (
+    SCORE_WEIGHTS.leastAllocated * leastAllocated(table.nonZeroCpu[row] + pod.nonZero.cpu, allocatableCpu, table.nonZeroMemory[row] + pod.nonZero.memory, allocatableMemory) +
+    SCORE_WEIGHTS.balancedAllocation * balancedAllocation(table.requestedCpu[row] + cpu, allocatableCpu, table.requestedMemory[row] + memory, allocatableMemory) +
+    SCORE_WEIGHTS.taintToleration * MAX_NODE_SCORE
+  );
+}
+
+/** The search a shape without a tree makes: rows from `start`, wrapping, until `wanted` fit. */
+function scanRows(pod: PodInfo, table: NodeTable, nodes: readonly NodeInfo[], start: number, wanted: number): RowSearch {
+  const total = nodes.length;
+  let feasible = 0;
+  let evaluated = 0;
+  let best = -1;
+  let bestScore = -1;
+  for (; evaluated < total && feasible < wanted; evaluated++) {
+    const row = (start + evaluated) % total;
+    const score = plainRowScore(pod, table, nodes, row);
+    if (score === undefined) continue;
+    feasible++;
+    // rows are in name order: on a tie the earlier name wins, also when the visit wrapped around
+    if (score > bestScore || (score === bestScore && row < best)) {
+      best = row;
+      bestScore = score;
+    }
+  }
+  return { best, feasible, evaluated };
 }
 
 function hasScalarRequests(pod: PodInfo): boolean {
