@@ -163,6 +163,16 @@ describe('planDrain: actions and placement', () => {
     assert.ok(plan.pods.every((p) => p.risks.some((r) => r.kind === 'workload-down' && r.message === 'all 4 pods of Deployment web are on drained nodes: it is down until replacements are Ready')));
   });
 
+  it('a budget that lets the pods go a few at a time keeps the workload up: no workload-down risk', () => {
+    const web = deployment('web', ['n1', 'n1', 'n2', 'n2']);
+    const plan = planDrain(snapshot({ nodes: THREE, pdbs: [pdb('web', 'web', { maxUnavailable: 1 })] }, web), ['n1', 'n2'], {}, NOW);
+    assert.equal(plan.pods.filter((p) => p.waitsForBudget).length, 3);
+    assert.deepEqual(plan.pods.flatMap((p) => p.risks), []);
+    // deleting bypasses the budget: all four go at once
+    const deleting = planDrain(snapshot({ nodes: THREE, pdbs: [pdb('web', 'web', { maxUnavailable: 1 })] }, web), ['n1', 'n2'], { disableEviction: true }, NOW);
+    assert.ok(deleting.pods.every((p) => p.risks.some((r) => r.kind === 'workload-down')));
+  });
+
   it('says so when the only other node is drained too', () => {
     const plan = planDrain(snapshot({ nodes: [node('n1'), node('n2')] }, deployment('web', ['n1'])), ['n1', 'n2'], {}, NOW);
     assert.equal(find(plan, 'web-0').pending, '0/2 nodes are available: 2 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');

@@ -510,6 +510,8 @@ export function planDrain(snapshot: ClusterSnapshot, targets: readonly string[],
   for (const { count, owner, plans } of evictedByController.values()) {
     const live = livePodsByController.get(owner.uid) ?? count;
     if (count < live) continue;
+    // a budget that holds some of them back lets them go a few at a time: the workload stays up
+    if (plans.some((plan) => plan.waitsForBudget)) continue;
     const namespace = plans[0].namespace;
     const name = workloadName(owner, namespace, lookup);
     let replicas: number | undefined;
