@@ -13,13 +13,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../src/domain/object.ts';
 import type { FaultInjector } from '../src/sandbox/apiserver/faults.ts';
 import type { Run } from './support/kmaint.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
+import { bundleCli, removeBundle } from './support/cli-bundle.ts';
 import { eventually, isRunningReady, podsOf } from './support/scenario-wait.ts';
 import { STOP_SECONDS } from '../src/sandbox/kubelet/annotations.ts';
 
@@ -473,21 +474,11 @@ async function runCases(pool: Pool, indexes: number[], tally: Tally): Promise<vo
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// kmaint as a child process, bundled from the sources as scripts/build.mjs bundles the CLI (it starts several
-// times faster than under tsx, which matters over dozens of drains on a busy machine)
+// kmaint as a child process, bundled as `npm run build` bundles it (it starts several times faster than under
+// tsx, which matters over dozens of drains on a busy machine)
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let bundle = '';
-
-async function bundleCli(): Promise<void> {
-  const { build, stop } = await import('esbuild');
-  // under node_modules so that the bundle's external packages resolve from the project
-  const outfile = join(root, 'node_modules', '.cache', 'kmaint-test', `node-drain-faults-${process.pid}.mjs`);
-  await build({ entryPoints: [join(root, 'src', 'cli', 'main.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
-  // esbuild's service process is not needed any more
-  await stop();
-  bundle = outfile;
-}
 
 /** kmaint started with these arguments; `onStderr` hears its error output so far, as it grows. */
 function startKmaint(sandbox: TestSandbox, args: string[], onStderr?: (stderr: string) => void): { child: ChildProcess; done: Promise<Run & { signal: NodeJS.Signals | null }> } {
@@ -536,14 +527,14 @@ describe('kmaint node drain under API faults', { concurrency: true }, () => {
     const [started, interrupted] = await Promise.all([
       Promise.all(shapes.map(([workers, deployments], i) => startPool(`pool ${i + 1}`, workers, deployments))),
       ONLY === undefined ? startPool('the interrupted pool', 3, 3) : undefined,
-      bundleCli(),
+      bundleCli('node-drain-faults').then((path) => (bundle = path)),
     ]);
     pools.push(...started);
     interruptPool = interrupted;
   });
   after(async () => {
     await Promise.all([...pools, ...(interruptPool ? [interruptPool] : [])].map((p) => p.sandbox.cleanup()));
-    if (bundle) rmSync(bundle, { force: true });
+    if (bundle) removeBundle(bundle);
   });
 
   it(`${DRAINS} randomized pool drains never violate a PodDisruptionBudget and converge or stop clearly (seed ${SEED})`, async (t) => {
