@@ -130,6 +130,11 @@ export function serveWatch(store: Store, res: ServerResponse, request: WatchRequ
     res.end();
   };
   res.on('close', finish);
+  if (res.destroyed || res.socket === null || res.socket.destroyed) {
+    // the client went away before the watch began (a killed process): 'close' has fired already
+    finish();
+    return;
+  }
 
   if (fromState) {
     for (const entry of initial) write(encode('ADDED', entry));
