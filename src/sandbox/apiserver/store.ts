@@ -51,6 +51,33 @@ function withResourceVersion(entry: Entry, rv: number): Buffer {
   return Buffer.concat([json.subarray(0, at), Buffer.from(`"resourceVersion":"${rv}"`), json.subarray(at + field.length)]);
 }
 
+/**
+ * The entry a deletion is announced with: the last state at the deletion's resourceVersion. Its bytes are made
+ * only when read (a watch sends it, a watch resumes over it): most deletions are the event recorder's trims,
+ * which nobody reads.
+ */
+class DeletionEntry implements Entry {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Record<string, string> | undefined;
+  readonly fields: Record<string, string>;
+  private bytes: Buffer | undefined;
+
+  constructor(
+    private readonly last: Entry,
+    readonly rv: number,
+  ) {
+    this.namespace = last.namespace;
+    this.name = last.name;
+    this.labels = last.labels;
+    this.fields = last.fields;
+  }
+
+  get json(): Buffer {
+    return (this.bytes ??= withResourceVersion(this.last, this.rv));
+  }
+}
+
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface StoreEvent {
@@ -63,7 +90,12 @@ export interface StoreEvent {
   previous?: Entry;
 }
 
-export type Watcher = (event: StoreEvent) => void;
+/**
+ * Told of every change, inside the write. `object` is the object just stored (ADDED, MODIFIED), equal to
+ * entry.json, so that a watcher need not parse what was just serialized: read it during the call only, never
+ * keep or change it (its writer may go on using it).
+ */
+export type Watcher = (event: StoreEvent, object: KubeObject | undefined) => void;
 
 export class TooOldError extends Error {
   constructor(readonly requested: number, readonly oldest: number) {
@@ -265,7 +297,7 @@ export class Store {
     const entry = this.entryOf(resource, object, rv);
     bucket.set(key, entry);
     this.persist(resource, entry, false);
-    this.emit({ type: previous ? 'MODIFIED' : 'ADDED', resource, rv, entry, previous });
+    this.emit({ type: previous ? 'MODIFIED' : 'ADDED', resource, rv, entry, previous }, object);
     return entry;
   }
 
@@ -277,9 +309,9 @@ export class Store {
     if (!bucket || !previous) return undefined;
     bucket.delete(key);
     const rv = ++this.rvCounter;
-    const entry: Entry = { ...previous, rv, json: withResourceVersion(previous, rv) };
+    const entry = new DeletionEntry(previous, rv);
     this.persist(resource, entry, true);
-    this.emit({ type: 'DELETED', resource, rv, entry, previous });
+    this.emit({ type: 'DELETED', resource, rv, entry, previous }, undefined);
     return entry;
   }
 
@@ -319,7 +351,7 @@ export class Store {
     };
   }
 
-  private emit(event: StoreEvent): void {
+  private emit(event: StoreEvent, object: KubeObject | undefined): void {
     this.history.push(event);
     if (this.history.length - this.historyStart > this.historySize) {
       this.historyStart += Math.ceil(this.historySize / 4);
@@ -329,7 +361,7 @@ export class Store {
       }
     }
     for (const watcher of this.watchers) {
-      if (watcher.resource === event.resource) watcher.fn(event);
+      if (watcher.resource === event.resource) watcher.fn(event, object);
     }
   }
 

@@ -64,7 +64,7 @@ export function startCronJobController(ctx: ClusterContext, _shared: WorkloadSha
   const types = ctx.types;
   const events = new EventGate(ctx, 'cronjob-controller');
   const queue = new WorkQueue(ctx, 'cronjob-controller', (key) => reconcile(key));
-  const jobs = new OwnedIndex<ObjectInfo>(ctx, types.jobs, summarizeObject);
+  const jobs = new OwnedIndex<ObjectInfo>(ctx, types.jobs, summarizeObject, true);
   const enqueue = (namespace: string, name: string): void => queue.add(keyOf(namespace, name));
 
   const reconcile = (key: string): void => {

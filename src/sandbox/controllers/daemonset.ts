@@ -127,7 +127,7 @@ export function startDaemonSetController(ctx: ClusterContext, shared: WorkloadSh
   const types = ctx.types;
   const events = new EventGate(ctx, 'daemonset-controller');
   const queue = new WorkQueue(ctx, 'daemonset-controller', (key) => reconcile(key));
-  const revisions = new OwnedIndex<ObjectInfo>(ctx, types.controllerRevisions, summarizeObject);
+  const revisions = new OwnedIndex<ObjectInfo>(ctx, types.controllerRevisions, summarizeObject, true);
   const enqueue = (namespace: string, name: string): void => queue.add(keyOf(namespace, name));
   const nodes = new Map<string, NodeInfo>();
   for (const entry of ctx.service.store.list('core/nodes').entries) nodes.set(entry.name, summarizeNode(parseEntry(entry)));

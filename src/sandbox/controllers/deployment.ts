@@ -259,7 +259,7 @@ export function startDeploymentController(ctx: ClusterContext, shared: WorkloadS
   const types = ctx.types;
   const events = new EventGate(ctx, 'deployment-controller');
   const queue = new WorkQueue(ctx, 'deployment-controller', (key) => reconcile(key));
-  const replicaSets = new OwnedIndex<ObjectInfo>(ctx, types.replicaSets, summarizeObject);
+  const replicaSets = new OwnedIndex<ObjectInfo>(ctx, types.replicaSets, summarizeObject, true);
   const enqueue = (namespace: string, name: string): void => queue.add(keyOf(namespace, name));
   const now = (): string => timestamp(ctx.clock.nowMs());
   const condition = (type: string, status: string, reason: string, message: string): Condition => ({ type, status, lastUpdateTime: now(), lastTransitionTime: now(), reason, message });
@@ -344,7 +344,9 @@ export function startDeploymentController(ctx: ClusterContext, shared: WorkloadS
     const maxOldRevision = oldRSs.reduce((max, rs) => Math.max(max, revisionOf(rs)), 0);
     const newRevision = String(maxOldRevision + 1);
     if (existing) {
-      let rs = structuredClone(existing);
+      // a copy of what may change here (annotations, minReadySeconds), sharing the rest: this runs on every
+      // ReplicaSet status change, and a whole copy of the ReplicaSet was most of its cost
+      let rs: KubeObject = { ...existing, metadata: { ...existing.metadata, annotations: { ...existing.metadata.annotations } }, spec: { ...existing.spec } };
       const annotationsChanged = setNewReplicaSetAnnotations(d, rs, newRevision, true);
       const minReadyChanged = (rs.spec?.minReadySeconds ?? 0) !== (d.spec?.minReadySeconds ?? 0);
       if (annotationsChanged || minReadyChanged) {

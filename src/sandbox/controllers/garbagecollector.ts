@@ -32,6 +32,7 @@ function splitObjectKey(key: ObjectKey): { resource: string; namespace: string; 
 }
 
 const OWNER_REFS = Buffer.from('"ownerReferences":[');
+const DELETION_TIMESTAMP = Buffer.from('"deletionTimestamp"');
 
 /** The ownerReferences of a stored object, read without parsing the whole object (most objects have none). */
 export function ownerReferencesOf(entry: Entry): OwnerReference[] {
@@ -222,37 +223,45 @@ export function startGarbageCollector(ctx: ClusterContext): Stop {
 
   // ---- events
 
-  const DELETION = Buffer.from('"deletionTimestamp"');
-
-  const handle = (event: StoreEvent): void => {
+  const handle = (event: StoreEvent, object: KubeObject | undefined): void => {
     const entry = event.entry;
-    const key = objectKey(event.resource, entry.namespace, entry.name);
-    const before = dependents.get(key)?.owners ?? [];
     if (event.type === 'DELETED') {
-      index(key, []);
+      // an object stored without references was never indexed (most deletions are of such: trimmed events)
+      if (event.previous?.json.includes(OWNER_REFS) !== false) {
+        const key = objectKey(event.resource, entry.namespace, entry.name);
+        const before = dependents.get(key)?.owners ?? [];
+        index(key, []);
+        // an owner deleting in the foreground may have been waiting for this one
+        for (const ownerUid of before) enqueueOwnerByUid(ownerUid);
+      }
       if (ownerNames.has(entry.name)) {
         const uid = parseEntry(entry).metadata.uid as string;
         for (const dependentKey of byOwner.get(uid) ?? []) dependentsQueue.add(dependentKey);
       }
-      // an owner deleting in the foreground may have been waiting for this one
-      for (const ownerUid of before) enqueueOwnerByUid(ownerUid);
       return;
     }
-    const refs = ownerReferencesOf(entry);
-    index(key, refs);
-    const now = refs.map((ref) => ref.uid);
-    for (const ownerUid of before) if (!now.includes(ownerUid)) enqueueOwnerByUid(ownerUid);
-    if (refs.length > 0 && (event.type === 'ADDED' || now.some((uid) => !before.includes(uid)))) {
-      // a new reference may name an owner that is gone or going
-      if (refs.some((ref) => ownerStateQuick(ref, entry.namespace))) dependentsQueue.add(key);
-    }
-    if (entry.json.includes(DELETION)) {
-      const object = parseEntry(entry);
-      const finalizers = object.metadata.finalizers ?? [];
-      if (object.metadata.deletionTimestamp && (finalizers.includes(FOREGROUND) || finalizers.includes(ORPHAN))) {
-        ownersByUid.set(object.metadata.uid as string, key);
-        ownersQueue.add(key);
+    // the written object when there is one; else (objects found at start) the bytes, parsed only when deleted
+    const refs = object ? (object.metadata.ownerReferences ?? []) : ownerReferencesOf(entry);
+    // no references now, and none before (the index holds the previous state's): nothing to index or wake
+    const unindexed = refs.length === 0 && (event.type === 'ADDED' || !event.previous?.json.includes(OWNER_REFS));
+    if (!unindexed) {
+      const key = objectKey(event.resource, entry.namespace, entry.name);
+      const before = dependents.get(key)?.owners ?? [];
+      index(key, refs);
+      const now = refs.map((ref) => ref.uid);
+      for (const ownerUid of before) if (!now.includes(ownerUid)) enqueueOwnerByUid(ownerUid);
+      if (refs.length > 0 && (event.type === 'ADDED' || now.some((uid) => !before.includes(uid)))) {
+        // a new reference may name an owner that is gone or going
+        if (refs.some((ref) => ownerStateQuick(ref, entry.namespace))) dependentsQueue.add(key);
       }
+    }
+    // an owner being deleted in the foreground or orphan mode has work of its own
+    const current = object ?? (entry.json.includes(DELETION_TIMESTAMP) ? parseEntry(entry) : undefined);
+    const finalizers = current?.metadata.finalizers ?? [];
+    if (current?.metadata.deletionTimestamp && (finalizers.includes(FOREGROUND) || finalizers.includes(ORPHAN))) {
+      const key = objectKey(event.resource, entry.namespace, entry.name);
+      ownersByUid.set(current.metadata.uid as string, key);
+      ownersQueue.add(key);
     }
   };
 
@@ -270,7 +279,7 @@ export function startGarbageCollector(ctx: ClusterContext): Stop {
     const type = typeForKind(service, ref.apiVersion, ref.kind);
     if (!type) return false;
     const owner = service.store.get(storageKeyOf(type), type.namespaced ? namespace : '', ref.name);
-    return !owner || !owner.json.includes(ref.uid) || owner.json.includes(DELETION);
+    return !owner || !owner.json.includes(ref.uid) || owner.json.includes(DELETION_TIMESTAMP);
   };
 
   const watch = (type: ResourceType): void => {
@@ -281,7 +290,7 @@ export function startGarbageCollector(ctx: ClusterContext): Stop {
     watched.set(resource, service.store.watch(resource, handle));
     // objects already stored (restored from a data dir, or written before this type was watched)
     for (const entry of service.store.list(resource).entries) {
-      handle({ type: 'ADDED', resource, rv: entry.rv, entry });
+      handle({ type: 'ADDED', resource, rv: entry.rv, entry }, undefined);
     }
   };
 

@@ -3,14 +3,14 @@
 
 import { ApiError } from '../apiserver/status.ts';
 import { storageKeyOf, type ResourceType } from '../apiserver/resources.ts';
-import type { StoreEvent } from '../apiserver/store.ts';
+import type { Watcher } from '../apiserver/store.ts';
 import type { ClusterContext } from './context.ts';
 
 /**
  * Calls `handler` for every change of a resource type. It runs inside the write that caused it,
- * so it must only look and enqueue, never write.
+ * so it must only look and enqueue, never write (see Watcher for the object it is handed).
  */
-export function onChange(ctx: ClusterContext, type: ResourceType, handler: (event: StoreEvent) => void): () => void {
+export function onChange(ctx: ClusterContext, type: ResourceType, handler: Watcher): () => void {
   return ctx.service.store.watch(storageKeyOf(type), handler);
 }
 
@@ -106,11 +106,15 @@ export class WorkQueue {
     const budgetMs = this.options.budgetMs;
     const started = budgetMs === undefined ? 0 : performance.now();
     let done = 0;
-    while (this.pending.size > 0 && !this.stopped) {
-      const key = this.pending.values().next().value as string;
+    // one live iterator: it also meets keys added meanwhile, and it does not walk again, for every key, over the
+    // holes that taken keys leave at the front of the set (as taking the first key afresh each time did)
+    for (const key of this.pending) {
+      if (this.stopped) break;
       this.pending.delete(key);
       try {
-        await this.reconcile(key);
+        const result = this.reconcile(key);
+        // a synchronous reconcile goes on at once, not a microtask later
+        if (result) await result;
         this.failures.delete(key);
       } catch (error) {
         this.retry(key, error);

@@ -71,7 +71,7 @@ export function startStatefulSetController(ctx: ClusterContext, shared: Workload
   const types = ctx.types;
   const events = new EventGate(ctx, 'statefulset-controller');
   const queue = new WorkQueue(ctx, 'statefulset-controller', (key) => reconcile(key));
-  const revisions = new OwnedIndex<ObjectInfo>(ctx, types.controllerRevisions, summarizeObject);
+  const revisions = new OwnedIndex<ObjectInfo>(ctx, types.controllerRevisions, summarizeObject, true);
   const enqueue = (namespace: string, name: string): void => queue.add(keyOf(namespace, name));
 
   const reconcile = (key: string): void => {

@@ -4,10 +4,9 @@
 
 import { isPlainObject, type KubeObject, type OwnerReference } from '../../domain/object.ts';
 import { jsonEqual } from '../../domain/patch.ts';
-import { parseEntry, type Entry, type EventType } from '../apiserver/store.ts';
+import { parseEntry, type EventType } from '../apiserver/store.ts';
 import { storageKeyOf, type ResourceType } from '../apiserver/resources.ts';
 import type { ClusterContext } from './context.ts';
-import { ownerReferencesOf } from './garbagecollector.ts';
 import { keyOf, onChange, type WorkQueue } from './runtime.ts';
 
 // ------------------------------------------------------------------------------------------------
@@ -27,18 +26,12 @@ export interface Owned {
 export type IndexListener<T> = (current: T | undefined, previous: T | undefined, type: EventType) => void;
 
 /**
- * Summarizes a changed object from its stored entry and its previous summary without parsing all of it, or
- * returns undefined when it cannot tell (then the object is parsed).
- */
-export type EntrySummarizer<T> = (entry: Entry, previous: T) => T | undefined;
-
-/**
  * Objects of one type indexed by their controller's uid (and orphans by namespace), maintained from the
  * store's synchronous change events. Listeners run inside the write: they may only look and enqueue.
  */
 export class OwnedIndex<T extends Owned> {
   readonly byUid = new Map<string, T>();
-  /** namespace/name -> the summary, to find a changed object's previous summary without parsing it */
+  /** namespace/name -> the summary, to find a deleted object's summary without parsing it */
   private readonly byKey = new Map<string, T>();
   private readonly byOwner = new Map<string, Map<string, T>>();
   private readonly orphansByNamespace = new Map<string, Map<string, T>>();
@@ -49,12 +42,14 @@ export class OwnedIndex<T extends Owned> {
     ctx: ClusterContext,
     type: ResourceType,
     private readonly summarize: (object: KubeObject) => T,
-    private readonly summarizeChange?: EntrySummarizer<T>,
+    /** summaries keep the object itself (ObjectInfo): they get a parsed copy, never the writer's object */
+    keepsObject = false,
   ) {
     for (const entry of ctx.service.store.list(storageKeyOf(type)).entries) this.put(summarize(parseEntry(entry)));
-    this.unsubscribe = onChange(ctx, type, (event) => {
-      const known = event.type === 'MODIFIED' && this.summarizeChange ? this.byKey.get(keyOf(event.entry.namespace, event.entry.name)) : undefined;
-      const current = (known && this.summarizeChange?.(event.entry, known)) || this.summarize(parseEntry(event.entry));
+    this.unsubscribe = onChange(ctx, type, (event, object) => {
+      // a write hands over the object it stored; a deleted object is known by its key (parsed only if not)
+      const known = event.type === 'DELETED' ? this.byKey.get(keyOf(event.entry.namespace, event.entry.name)) : undefined;
+      const current = known ?? this.summarize((!keepsObject && object) || parseEntry(event.entry));
       const previous = this.byUid.get(current.uid);
       if (previous) this.remove(previous);
       if (event.type !== 'DELETED') this.put(current);
@@ -158,47 +153,6 @@ export function summarizePod(pod: KubeObject): PodInfo {
   };
 }
 
-const DELETION_TIMESTAMP = Buffer.from('"deletionTimestamp"');
-const DELETION_COST = Buffer.from('controller.kubernetes.io/pod-deletion-cost');
-const COMPLETION_INDEX = Buffer.from('batch.kubernetes.io/job-completion-index');
-const TOP_LEVEL_STATUS = Buffer.from(',"status":{');
-
-/**
- * A changed pod's summary from its entry: what a change can alter (labels, owner references, node, status) is
- * read from the entry's fields and the status alone; what it cannot (uid, creation, affinity) is kept. Pods
- * being deleted or carrying the annotations the summary reads are parsed whole.
- */
-export function summarizePodChange(entry: Entry, previous: PodInfo): PodInfo | undefined {
-  const json = entry.json;
-  if (json.includes(DELETION_TIMESTAMP) || json.includes(DELETION_COST) || json.includes(COMPLETION_INDEX)) return undefined;
-  const status = topLevelStatus(json);
-  if (!isPlainObject(status)) return undefined;
-  const conditions: any[] = Array.isArray(status.conditions) ? status.conditions : [];
-  const ready = conditions.find((c: any) => c?.type === 'Ready');
-  const isReady = ready?.status === 'True';
-  let restarts = 0;
-  for (const c of Array.isArray(status.containerStatuses) ? status.containerStatuses : []) restarts += c?.restartCount ?? 0;
-  const nodeName = entry.fields['spec.nodeName'] ?? '';
-  return {
-    uid: previous.uid,
-    namespace: entry.namespace,
-    name: entry.name,
-    labels: entry.labels ?? {},
-    owner: ownerReferencesOf(entry).find((ref) => ref.controller === true),
-    deleting: false,
-    phase: typeof status.phase === 'string' ? status.phase : '',
-    ready: isReady,
-    readySince: isReady ? Date.parse(ready.lastTransitionTime ?? '') : NaN,
-    nodeName,
-    // spec.nodeName is only ever set once, and the affinity never changes
-    targetNode: nodeName || previous.targetNode,
-    created: previous.created,
-    restarts,
-    deletionCost: 0,
-    completionIndex: undefined,
-  };
-}
-
 /**
  * Whether two summaries of a pod say the same. A change that alters none of it (the kubelet's ContainerCreating
  * status, say) changes no controller's decision, so it wakes no owner: a large cluster's pods each write such a
@@ -235,20 +189,6 @@ function sameStringMap(a: Record<string, string>, b: Record<string, string>): bo
   if (keys.length !== Object.keys(b).length) return false;
   for (const key of keys) if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
   return true;
-}
-
-/**
- * The object's top-level status, parsed alone when it is the last field (as stored objects have it). A match
- * of `,"status":{` anywhere but at the top level leaves unbalanced brackets, which JSON.parse rejects.
- */
-function topLevelStatus(json: Buffer): any {
-  const at = json.lastIndexOf(TOP_LEVEL_STATUS);
-  if (at < 0) return undefined;
-  try {
-    return JSON.parse(`{${json.toString('utf8', at + 1)}`).status;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The node a `matchFields metadata.name In [node]` required affinity pins a pod to (DaemonSet pods). */
@@ -383,7 +323,9 @@ export function writeStatus(ctx: ClusterContext, type: ResourceType, object: Kub
   // a status write takes only the status (and the resourceVersion precondition) from the body: send just those, owned
   const { name, namespace, resourceVersion } = object.metadata;
   const body = { metadata: { name, namespace, ...(resourceVersion !== undefined ? { resourceVersion } : {}) }, status: next };
-  return ctx.service.update(type, namespace ?? '', name as string, body, { subresource: 'status', bodyOwned: true });
+  // the object as the caller read it is the stored one while its resourceVersion is: no need to parse it again
+  const current = resourceVersion !== undefined ? { object, rv: Number(resourceVersion) } : undefined;
+  return ctx.service.update(type, namespace ?? '', name as string, body, { subresource: 'status', bodyOwned: true, current });
 }
 
 function stripUndefined(value: any): any {
@@ -493,7 +435,7 @@ export const BURST_REPLICAS = 500;
 
 export function createWorkloadShared(ctx: ClusterContext): WorkloadShared {
   const shared: WorkloadShared = {
-    pods: new OwnedIndex(ctx, ctx.types.pods, summarizePod, summarizePodChange),
+    pods: new OwnedIndex(ctx, ctx.types.pods, summarizePod),
     budget: new TurnBudget(POD_WRITES_PER_TURN),
     podOwners: new Map(),
     orphanPodWatchers: [],

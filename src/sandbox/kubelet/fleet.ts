@@ -130,6 +130,8 @@ interface SimNode {
   podMemoryBytes: number;
   /** mirror pods deleted while the kubelet was down, recreated when it is back */
   missingMirrors: KubeObject[];
+  /** the Lease as last written, and its resourceVersion */
+  lease?: { object: KubeObject; rv: number };
 }
 
 interface PodRecord {
@@ -332,12 +334,15 @@ export class KubeletFleet {
   private renewLease(sim: SimNode): void {
     const { service, types } = this.ctx;
     const lease = nodeLease({ metadata: { name: sim.name, uid: sim.uid } }, this.ctx.clock.nowMs());
+    let written: KubeObject;
     try {
-      service.update(types.leases, LEASE_NAMESPACE, sim.name, lease, { bodyOwned: true });
+      // the Lease as this kubelet last wrote it spares parsing it again (5,000 nodes renew 500 a second)
+      written = service.update(types.leases, LEASE_NAMESPACE, sim.name, lease, { bodyOwned: true, current: sim.lease });
     } catch (error) {
       if (!(error instanceof ApiError && error.code === 404)) throw error;
-      service.create(types.leases, LEASE_NAMESPACE, lease, { bodyOwned: true });
+      written = service.create(types.leases, LEASE_NAMESPACE, lease, { bodyOwned: true });
     }
+    sim.lease = { object: written, rv: Number(written.metadata.resourceVersion) };
     this.stats.leaseWrites++;
   }
 
