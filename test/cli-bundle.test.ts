@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeKubeconfigFile } from '../src/kube/testkit.ts';
-import { bundleCli, removeBundle } from './support/cli-bundle.ts';
+import { sharedBundle } from './support/cli-bundle.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
 
 let bundle = '';
@@ -27,12 +27,11 @@ describe('the bundled CLI', () => {
   let sandbox: TestSandbox;
 
   before(async () => {
-    bundle = await bundleCli('cli-bundle');
+    bundle = await sharedBundle();
     sandbox = await testSandbox({ scenario: 'seed' });
   });
   after(async () => {
     await sandbox?.cleanup();
-    if (bundle) removeBundle(bundle);
   });
 
   it('carries client-node inside: no import of the package is left', () => {

@@ -20,7 +20,7 @@ import type { KubeObject } from '../src/domain/object.ts';
 import type { FaultInjector } from '../src/sandbox/apiserver/faults.ts';
 import type { Run } from './support/kmaint.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
-import { bundleCli, removeBundle } from './support/cli-bundle.ts';
+import { sharedBundle } from './support/cli-bundle.ts';
 import { eventually, isRunningReady, podsOf } from './support/scenario-wait.ts';
 import { STOP_SECONDS } from '../src/sandbox/kubelet/annotations.ts';
 
@@ -527,14 +527,13 @@ describe('kmaint node drain under API faults', { concurrency: true }, () => {
     const [started, interrupted] = await Promise.all([
       Promise.all(shapes.map(([workers, deployments], i) => startPool(`pool ${i + 1}`, workers, deployments))),
       ONLY === undefined ? startPool('the interrupted pool', 3, 3) : undefined,
-      bundleCli('node-drain-faults').then((path) => (bundle = path)),
+      sharedBundle().then((path) => (bundle = path)),
     ]);
     pools.push(...started);
     interruptPool = interrupted;
   });
   after(async () => {
     await Promise.all([...pools, ...(interruptPool ? [interruptPool] : [])].map((p) => p.sandbox.cleanup()));
-    if (bundle) removeBundle(bundle);
   });
 
   it(`${DRAINS} randomized pool drains never violate a PodDisruptionBudget and converge or stop clearly (seed ${SEED})`, async (t) => {
