@@ -163,6 +163,25 @@ describe('pods', () => {
     assert.ok(took >= 58 && took < 90, `removed after ${took} simulated seconds, expected the 60 s grace period`);
   });
 
+  test('deleting a terminating pod again with a shorter grace period brings its deadline forward', async () => {
+    createPod('slow-stop', { annotations: { 'sandbox.kmaint.io/stop-seconds': '1000' }, spec: { terminationGracePeriodSeconds: 120 } });
+    await until(() => pod('slow-stop')?.status?.phase === 'Running', 'Running');
+    const start = sandbox.clock.nowMs();
+    await k.ok(['delete', 'pod', 'slow-stop', '--wait=false']);
+    const first = pod('slow-stop')!.metadata;
+    assert.equal(first.deletionGracePeriodSeconds, 120);
+    // a longer grace period changes nothing
+    await k.ok(['delete', 'pod', 'slow-stop', '--wait=false', '--grace-period=300']);
+    assert.equal(pod('slow-stop')!.metadata.deletionTimestamp, first.deletionTimestamp);
+    await k.ok(['delete', 'pod', 'slow-stop', '--wait=false', '--grace-period=10']);
+    const second = pod('slow-stop')!.metadata;
+    assert.equal(second.deletionGracePeriodSeconds, 10);
+    assert.equal(Date.parse(second.deletionTimestamp) - Date.parse(first.deletionTimestamp), -110_000);
+    await until(() => !pod('slow-stop'), 'slow-stop gone', 20_000);
+    const took = simSecondsSince(start);
+    assert.ok(took >= 8 && took < 40, `removed after ${took} simulated seconds, expected about the 10 s of the second delete`);
+  });
+
   test('a stuck-terminating pod stays Terminating until it is force deleted', async () => {
     createPod('stuck', { annotations: { 'sandbox.kmaint.io/stuck-terminating': 'true' }, spec: { terminationGracePeriodSeconds: 5 } });
     await until(() => pod('stuck')?.status?.phase === 'Running', 'Running');

@@ -289,7 +289,16 @@ export class ObjectService {
         this.committed(type, current, true);
         return { object: current, gone: true };
       }
-      return { object: current, gone: false };
+      const asked = options.gracePeriodSeconds;
+      const pending = meta.deletionGracePeriodSeconds;
+      if (asked === undefined || pending === undefined || asked <= 0 || asked >= pending) return { object: current, gone: false };
+      // a shorter grace period moves the deadline forward, counted from the first request, as upstream does
+      meta.deletionTimestamp = apiTimestamp(Date.parse(meta.deletionTimestamp) + (asked - pending) * 1000);
+      meta.deletionGracePeriodSeconds = asked;
+      if (options.dryRun) return { object: next, gone: false };
+      this.store.put(storageKeyOf(type), next);
+      this.committed(type, next, false);
+      return { object: next, gone: false };
     }
     if (!blocked && grace === 0) {
       if (options.dryRun) return { object: current, gone: true };
@@ -297,7 +306,7 @@ export class ObjectService {
       this.committed(type, current, true);
       return { object: current, gone: true };
     }
-    meta.deletionTimestamp = new Date(this.now().getTime() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    meta.deletionTimestamp = apiTimestamp(this.now().getTime() + grace * 1000);
     meta.deletionGracePeriodSeconds = grace;
     if (finalizers.size > 0) meta.finalizers = [...finalizers];
     if (options.dryRun) return { object: next, gone: false };
@@ -479,4 +488,9 @@ function decodeContinue(token: string): { rv: number; start: string } {
   } catch {
     throw badRequest('continue key is not valid: malformed continue token');
   }
+}
+
+/** A time as the API server writes metadata timestamps: RFC 3339 in whole seconds. */
+function apiTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

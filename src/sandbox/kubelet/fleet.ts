@@ -143,6 +143,8 @@ interface PodRecord {
   rt: PodRuntime;
   begun: boolean;
   terminating: boolean;
+  /** while terminating: the grace period its stop is scheduled by, and how long its containers take to stop */
+  stop?: { grace: number; stopMs: number };
   hostNumber: number;
   cancelStep?: () => void;
   /** a step that came due while the kubelet was stopped */
@@ -831,7 +833,11 @@ export class KubeletFleet {
   }
 
   private terminate(rec: PodRecord, pod: KubeObject): void {
-    if (rec.terminating) return;
+    if (rec.terminating) {
+      // deleted again with a shorter grace period: the containers are stopped by the new deadline
+      if (rec.stop && gracePeriodOf(pod) < rec.stop.grace) this.scheduleStop(rec, pod, rec.stop.stopMs);
+      return;
+    }
     rec.terminating = true;
     const wasRunning = rec.rt.stage === 'running';
     this.cancelAll(rec);
@@ -849,11 +855,16 @@ export class KubeletFleet {
       for (const c of containersOf(pod)) this.podEvent(rec, pod, 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
     }
     if (isTrue(annotations[STUCK_TERMINATING])) return; // as a node whose runtime never confirms the stop
-    const grace = Number(pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
-    const requestedAt = Date.parse(pod.metadata.deletionTimestamp as string) - grace * 1000;
     const stopSeconds = numberAnnotation(annotations, STOP_SECONDS);
-    const stopMs = wasRunning ? (stopSeconds !== undefined ? stopSeconds * 1000 : this.options.stopDelayMs) : 0;
+    this.scheduleStop(rec, pod, wasRunning ? (stopSeconds !== undefined ? stopSeconds * 1000 : this.options.stopDelayMs) : 0);
+  }
+
+  /** The pod is removed once its containers stop (`stopMs` after the delete) or its grace period ends, if sooner. */
+  private scheduleStop(rec: PodRecord, pod: KubeObject, stopMs: number): void {
+    const grace = gracePeriodOf(pod);
+    const requestedAt = Date.parse(pod.metadata.deletionTimestamp as string) - grace * 1000;
     const due = requestedAt + Math.min(grace * 1000, stopMs);
+    rec.stop = { grace, stopMs };
     this.schedule(rec, Math.max(0, due - this.ctx.clock.nowMs()), () => this.removePod(rec));
   }
 
@@ -954,4 +965,8 @@ export class KubeletFleet {
 
 export function startKubelets(ctx: ClusterContext, options: KubeletOptions = {}): Stop {
   return new KubeletFleet(ctx, options).start();
+}
+
+function gracePeriodOf(pod: KubeObject): number {
+  return Number(pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
 }
