@@ -176,7 +176,7 @@ describe('pods', () => {
     await k.ok(['delete', 'pod', 'slow-stop', '--wait=false', '--grace-period=10']);
     const second = pod('slow-stop')!.metadata;
     assert.equal(second.deletionGracePeriodSeconds, 10);
-    assert.equal(Date.parse(second.deletionTimestamp) - Date.parse(first.deletionTimestamp), -110_000);
+    assert.equal(Date.parse(second.deletionTimestamp!) - Date.parse(first.deletionTimestamp!), -110_000);
     await until(() => !pod('slow-stop'), 'slow-stop gone', 20_000);
     const took = simSecondsSince(start);
     assert.ok(took >= 8 && took < 40, `removed after ${took} simulated seconds, expected about the 10 s of the second delete`);
