@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { request } from 'node:https';
 import { kubectlFor } from './support/kubectl.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
+import { sharedBundle } from './support/cli-bundle.ts';
 
 interface Reply {
   code: number;
@@ -110,8 +111,8 @@ describe('--faults', () => {
 });
 
 describe('kmaint sandbox up --faults', () => {
-  it('rejects a bad spec with a one-line usage error and exit code 2', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sandbox', 'up', '--faults', 'pods:get=drop'], { encoding: 'utf8', timeout: 30_000 });
+  it('rejects a bad spec with a one-line usage error and exit code 2', async () => {
+    const run = spawnSync(process.execPath, [await sharedBundle(), 'sandbox', 'up', '--faults', 'pods:get=drop'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(run.status, 2, run.stderr);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.match(run.stderr, /--faults: drop applies to watch streams only, not to "get"; expected RESOURCE:VERB=ACTION/);

@@ -11,8 +11,8 @@ import { parse } from 'yaml';
 import { kubectlFor } from './support/kubectl.ts';
 import { testSandbox } from './support/sandbox.ts';
 import { describePods, eventually, isRunningReady, podsOf } from './support/scenario-wait.ts';
+import { sharedBundle } from './support/cli-bundle.ts';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
 describe('scenario pool', () => {
   it('runs N workers x M pods, each Deployment with a maxUnavailable-1 budget', async () => {
@@ -64,7 +64,7 @@ objects:
         metadata: {labels: {app: web}}
         spec: {containers: [{name: web, image: nginx:1.25}]}
 `);
-    const child = spawn(process.execPath, [...CLI, 'sandbox', 'up', '--scenario', file, '--time-scale', '10', '--write-kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [await sharedBundle(), 'sandbox', 'up', '--scenario', file, '--time-scale', '10', '--write-kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -92,7 +92,8 @@ objects:
     }
   });
 
-  it('rejects unknown scenarios, bad files and misplaced flags with one line and exit code 2', () => {
+  it('rejects unknown scenarios, bad files and misplaced flags with one line and exit code 2', async () => {
+    const cli = await sharedBundle();
     const cases: Array<[string[], RegExp]> = [
       [['--scenario', 'nope'], /unknown scenario "nope"; built in: empty, seed, pool, large, or give a path to a YAML file/],
       [['--scenario', './missing.yaml'], /cannot read scenario file \.\/missing\.yaml: ENOENT/],
@@ -101,7 +102,7 @@ objects:
       [['--time-scale', '0'], /--time-scale must be a positive number, got "0"/],
     ];
     for (const [args, message] of cases) {
-      const run = spawnSync(process.execPath, [...CLI, 'sandbox', 'up', ...args], { encoding: 'utf8', timeout: 30_000 });
+      const run = spawnSync(process.execPath, [cli, 'sandbox', 'up', ...args], { encoding: 'utf8', timeout: 30_000 });
       assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
       assert.match(run.stderr, message);

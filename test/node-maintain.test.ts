@@ -8,15 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../src/domain/object.ts';
 import { kubectlFor } from './support/kubectl.ts';
 import { kmaint } from './support/kmaint.ts';
 import { startKmaint } from './support/kmaint-process.ts';
+import { sharedBundle } from './support/cli-bundle.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
 import { describePods, eventually, isRunningReady, podsOf } from './support/scenario-wait.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const SETTLE_MS = 60_000;
 
 function nodeOf(sandbox: TestSandbox, name: string): KubeObject | undefined {
@@ -46,7 +45,7 @@ describe('seed: node maintain, the maintenance lock, node remove', () => {
 
   it('maintain k8s-node1 with a rehearsed reboot: drained, rebooted, back with a fresh heartbeat, uncordoned, lock given back', async () => {
     const bootBefore = nodeOf(sandbox, 'k8s-node1')!.status.nodeInfo.bootID;
-    const reboot = `${process.execPath} --import tsx ${join(root, 'src/cli/main.ts')} sandbox node reboot "$KMAINT_NODE" --kubeconfig ${sandbox.kubeconfig}`;
+    const reboot = `${process.execPath} ${await sharedBundle()} sandbox node reboot "$KMAINT_NODE" --kubeconfig ${sandbox.kubeconfig}`;
     const run = await kmaint(sandbox, 'node', 'maintain', 'k8s-node1', '--ignore-daemonsets', '--force', '--expect-reboot', '--exec', reboot);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     // kubectl's own lines on stdout, in order, with the command's output tagged with its node
@@ -87,7 +86,7 @@ describe('seed: node maintain, the maintenance lock, node remove', () => {
 
   it('the lock: a second maintenance is refused at once naming the holder and the expiry; --break-lock takes it over and the first one stops', async () => {
     const go = join(sandbox.dir, 'go');
-    const first = startKmaint(sandbox, 'node', 'maintain', 'k8s-node1', '--ignore-daemonsets', '--lock-duration', '30s', '--exec', `while [ ! -e ${go} ]; do sleep 0.1; done; echo finished`);
+    const first = await startKmaint(sandbox, 'node', 'maintain', 'k8s-node1', '--ignore-daemonsets', '--lock-duration', '30s', '--exec', `while [ ! -e ${go} ]; do sleep 0.1; done; echo finished`);
     try {
       await first.waitFor(/^==> run the command for k8s-node1$/m);
       const held = lockLease(sandbox)!;
@@ -193,7 +192,7 @@ describe('pool: node rollout', () => {
     // written in local time as the operator would; the sandbox's clock (20x) is the API server's
     const opens = new Date(Math.floor(sandbox.clock.nowMs() / 60_000) * 60_000 + 3 * 3_600_000);
     const window = `${hhmm(opens)}-${hhmm(new Date(opens.getTime() + 3_600_000))}`;
-    const rollout = startKmaint(sandbox, 'node', 'rollout', ...workers, '--window', window, '--exec', 'true');
+    const rollout = await startKmaint(sandbox, 'node', 'rollout', ...workers, '--window', window, '--exec', 'true');
     await rollout.waitFor(new RegExp(`^outside the maintenance window ${window} \\(it is \\d\\d:\\d\\d\\): waiting until it opens at ${hhmm(opens)} \\(in 2h5\\dm\\)$`, 'm'));
     assert.equal(lockLease(sandbox)?.spec?.holderIdentity, undefined, 'a rollout waiting for its window does not block other maintenances');
     process.kill(rollout.pid, 'SIGINT');

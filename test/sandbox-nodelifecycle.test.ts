@@ -11,14 +11,16 @@ import { kubectlFor } from './support/kubectl.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
 import type { KubeObject } from '../src/domain/object.ts';
 import { eventually } from './support/scenario-wait.ts';
+import { sharedBundle } from './support/cli-bundle.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let sandbox: TestSandbox;
 let k: ReturnType<typeof kubectlFor>;
 
-function kmaint(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function kmaint(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bundle = await sharedBundle();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, HOME: sandbox.dir, KUBECONFIG: '', NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [bundle, ...args], { cwd: root, env: { ...process.env, HOME: sandbox.dir, KUBECONFIG: '', NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

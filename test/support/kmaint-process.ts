@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Run } from './kmaint.ts';
+import { sharedBundle } from './cli-bundle.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -16,9 +17,9 @@ export interface KmaintProcess {
   readonly exited: Promise<Run>;
 }
 
-/** Like kmaint() in kmaint.ts (same environment and kubeconfig), without waiting for it to end. */
-export function startKmaint(sandbox: { kubeconfig: string; dir: string }, ...args: string[]): KmaintProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--kubeconfig', sandbox.kubeconfig], {
+/** Like kmaint() in kmaint.ts (the same bundle, environment and kubeconfig), without waiting for it to end. */
+export async function startKmaint(sandbox: { kubeconfig: string; dir: string }, ...args: string[]): Promise<KmaintProcess> {
+  const child = spawn(process.execPath, [await sharedBundle(), ...args, '--kubeconfig', sandbox.kubeconfig], {
     cwd: root,
     env: { ...process.env, HOME: sandbox.dir, KUBECONFIG: '', NO_COLOR: '1', FORCE_COLOR: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
