@@ -17,6 +17,9 @@ export class NoNodesMatchError extends Error {
   }
 }
 
+/** Named nodes up to this many are looked up one by one; more are found in one list of all nodes. */
+const MAX_NODE_GETS = 20;
+
 export function nodePath(name: string): string {
   return `/api/v1/nodes/${encodeURIComponent(name)}`;
 }
@@ -35,6 +38,14 @@ export interface NodeTarget {
  */
 export async function resolveNodes(client: KubeClient, target: NodeTarget): Promise<KubeObject[]> {
   const names = [...new Set(target.names ?? [])];
+  if (names.length > MAX_NODE_GETS) {
+    // one list instead of hundreds of GETs at once (each on a connection of its own)
+    const { items } = await listAll<KubeObject>(client, '/api/v1/nodes', { signal: target.signal });
+    const byName = new Map(items.map((node) => [node.metadata.name, node]));
+    const missing = names.filter((name) => !byName.has(name));
+    if (missing.length > 0) throw new NodeNotFoundError(missing);
+    return names.map((name) => byName.get(name) as KubeObject);
+  }
   if (names.length > 0) {
     const found = await Promise.all(
       names.map(async (name) => {
