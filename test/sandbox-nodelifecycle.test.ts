@@ -5,30 +5,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { kubectlFor } from './support/kubectl.ts';
 import { testSandbox, type TestSandbox } from './support/sandbox.ts';
 import type { KubeObject } from '../src/domain/object.ts';
 import { eventually } from './support/scenario-wait.ts';
-import { sharedBundle } from './support/cli-bundle.ts';
+import { kmaint } from './support/kmaint.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 let sandbox: TestSandbox;
 let k: ReturnType<typeof kubectlFor>;
-
-async function kmaint(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const bundle = await sharedBundle();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { cwd: root, env: { ...process.env, HOME: sandbox.dir, KUBECONFIG: '', NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const types = () => sandbox.cluster!.types;
 const node = (name: string): KubeObject | undefined => sandbox.service.find(types().nodes, '', name);
@@ -66,7 +50,7 @@ after(async () => {
 });
 
 test('sandbox node stop: Unknown after 40 s, taints, evictions after tolerationSeconds; start: Ready again', async () => {
-  const stopped = await kmaint('sandbox', 'node', 'stop', 'w1', '--kubeconfig', sandbox.kubeconfig);
+  const stopped = await kmaint(sandbox, 'sandbox', 'node', 'stop', 'w1');
   assert.equal(stopped.code, 0, stopped.stderr);
   assert.match(stopped.stdout, /^node\/w1 kubelet stopped/);
   await until(() => condition(node('w1'), 'Ready') === 'Unknown', 'w1 Unknown');
@@ -102,7 +86,7 @@ test('sandbox node stop: Unknown after 40 s, taints, evictions after tolerationS
   assert.equal(condition(node('fixture'), 'Ready'), 'True');
   assert.equal(node('fixture')!.spec?.taints, undefined);
 
-  const started = await kmaint('sandbox', 'node', 'start', 'w1', '--kubeconfig', sandbox.kubeconfig);
+  const started = await kmaint(sandbox, 'sandbox', 'node', 'start', 'w1');
   assert.equal(started.code, 0, started.stderr);
   assert.match(started.stdout, /^node\/w1 kubelet started/);
   await until(() => condition(node('w1'), 'Ready') === 'True', 'w1 Ready');
@@ -114,18 +98,18 @@ test('sandbox node stop: Unknown after 40 s, taints, evictions after tolerationS
 
 test('sandbox node reboot and the CLI errors', async () => {
   const bootId = node('w2')!.status.nodeInfo.bootID;
-  const rebooted = await kmaint('sandbox', 'node', 'reboot', 'w2', '--kubeconfig', sandbox.kubeconfig);
+  const rebooted = await kmaint(sandbox, 'sandbox', 'node', 'reboot', 'w2');
   assert.equal(rebooted.code, 0, rebooted.stderr);
   assert.match(rebooted.stdout, /^node\/w2 rebooting/);
   await until(() => condition(node('w2'), 'Ready') === 'True' && node('w2')!.status.nodeInfo.bootID !== bootId, 'w2 back with a new boot id');
 
-  const again = await kmaint('sandbox', 'node', 'start', 'w2', '--kubeconfig', sandbox.kubeconfig);
+  const again = await kmaint(sandbox, 'sandbox', 'node', 'start', 'w2');
   assert.equal(again.code, 0);
   assert.match(again.stdout, /already running/);
-  const missing = await kmaint('sandbox', 'node', 'stop', 'nope', '--kubeconfig', sandbox.kubeconfig);
+  const missing = await kmaint(sandbox, 'sandbox', 'node', 'stop', 'nope');
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /node "nope" not found/);
-  const plain = await kmaint('sandbox', 'node', 'stop', 'fixture', '--kubeconfig', sandbox.kubeconfig);
+  const plain = await kmaint(sandbox, 'sandbox', 'node', 'stop', 'fixture');
   assert.equal(plain.code, 1);
   assert.match(plain.stderr, /not a simulated sandbox node/);
 });

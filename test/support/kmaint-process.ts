@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Run } from './kmaint.ts';
 import { sharedBundle } from './cli-bundle.ts';
+import { childOutput } from './child-output.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -24,53 +25,16 @@ export async function startKmaint(sandbox: { kubeconfig: string; dir: string }, 
     env: { ...process.env, HOME: sandbox.dir, KUBECONFIG: '', NO_COLOR: '1', FORCE_COLOR: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  let done = false;
-  const listeners = new Set<() => void>();
-  const changed = (): void => {
-    for (const listener of listeners) listener();
-  };
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-    changed();
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-    changed();
-  });
-  const exited = new Promise<Run>((resolve) => {
-    child.on('close', (code) => {
-      done = true;
-      changed();
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
+  const output = childOutput(child, `kmaint ${args.join(' ')}`);
   return {
     pid: child.pid as number,
     get stdout() {
-      return stdout;
+      return output.stdout;
     },
     get stderr() {
-      return stderr;
+      return output.stderr;
     },
-    exited,
-    waitFor(pattern, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const finish = (error?: Error): void => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          if (error) reject(error);
-          else resolve();
-        };
-        const check = (): void => {
-          if (pattern.test(stdout + stderr)) finish();
-          else if (done) finish(new Error(`kmaint ${args.join(' ')} exited before printing ${pattern}\n--- stdout\n${stdout}--- stderr\n${stderr}`));
-        };
-        const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern} from kmaint ${args.join(' ')}\n--- stdout\n${stdout}--- stderr\n${stderr}`)), timeoutMs);
-        listeners.add(check);
-        check();
-      });
-    },
+    exited: output.closed.then(({ code }) => ({ code: code ?? 1, stdout: output.stdout, stderr: output.stderr })),
+    waitFor: (pattern, timeoutMs = 30_000) => output.waitFor((stdout, stderr) => pattern.test(stdout + stderr), String(pattern), timeoutMs),
   };
 }

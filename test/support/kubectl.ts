@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { childOutput } from './child-output.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -138,51 +139,20 @@ export function startKubectl(kubeconfig: string, args: string[], options: { env?
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dirname(kubeconfig), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  const listeners = new Set<() => void>();
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    for (const listener of listeners) listener();
-  });
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('close', (code, signal) => {
-      for (const listener of listeners) listener();
-      resolve({ code, signal });
-    });
-  });
-  let done = false;
-  void exited.then(() => (done = true));
+  const output = childOutput(child, `kubectl ${args.join(' ')}`);
   return {
     get stdout() {
-      return stdout;
+      return output.stdout;
     },
     get stderr() {
-      return stderr;
+      return output.stderr;
     },
-    exited,
-    waitFor(pattern, timeoutMs = 10_000) {
-      const matches = (): boolean => (typeof pattern === 'function' ? pattern(stdout) : pattern.test(stdout));
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (matches()) finish();
-          else if (done) finish(new Error(`kubectl ${args.join(' ')} exited before its output matched ${pattern}\n--- stdout\n${stdout}--- stderr\n${stderr}`));
-        };
-        const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern} from kubectl ${args.join(' ')}\n--- stdout\n${stdout}--- stderr\n${stderr}`)), timeoutMs);
-        const finish = (error?: Error): void => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          if (error) reject(error);
-          else resolve();
-        };
-        listeners.add(check);
-        check();
-      });
-    },
+    exited: output.closed,
+    waitFor: (pattern, timeoutMs = 10_000) =>
+      output.waitFor((stdout) => (typeof pattern === 'function' ? pattern(stdout) : pattern.test(stdout)), String(pattern), timeoutMs),
     async stop() {
-      if (!done) child.kill('SIGTERM');
-      return exited;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return output.closed;
     },
   };
 }
